@@ -34,8 +34,11 @@ MAN_PAGES  :=
         asan fuzz lint deps
 all:
 
+# Keep intermediate objects of pattern chains (unit tests, helpers).
+.SECONDARY:
+
 include common/module.mk
--include edp/module.mk
+include edp/module.mk
 include tests/module.mk
 
 all: $(LIBS_A) $(BINS) $(HELPERS)

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# tests/lib-peers.sh: real servers started inside test hosts (source after
+# tests/lib.sh and lib_init).  Each starts the Debian program in the
+# foreground under host_bg, with its configuration and state in $T, waits
+# until it listens, and prints its pid; cleanup is lib.sh's.
+#
+#   peer_sshd HOST PORT      OpenSSH sshd, a fresh host key, root login by
+#                            key ($T/id_peer, $T/id_peer.pub) only
+#   peer_redis HOST PORT     redis-server, no persistence
+#   peer_nginx HOST PORT     nginx serving $T/www (index.html and a 4 MiB
+#                            random file big.bin)
+
+peer_sshd() {
+	local host=$1 port=$2 dir=$T/sshd-$1-$2 pid
+	mkdir -p "$dir" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/hostkey" >/dev/null </dev/null
+	[ -f "$T/id_peer" ] ||
+		ssh-keygen -q -t ed25519 -N '' -f "$T/id_peer" >/dev/null </dev/null
+	cp "$T/id_peer.pub" "$dir/authorized_keys"
+	chmod 600 "$dir/authorized_keys"
+	cat >"$dir/sshd_config" <<-CONF
+	Port $port
+	ListenAddress 0.0.0.0
+	HostKey $dir/hostkey
+	PidFile $dir/sshd.pid
+	AuthorizedKeysFile $dir/authorized_keys
+	PermitRootLogin prohibit-password
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	UsePAM no
+	StrictModes no
+	LogLevel VERBOSE
+	Subsystem sftp /usr/lib/openssh/sftp-server
+	CONF
+	pid=$(host_bg "$host" "$dir/sshd.log" /usr/sbin/sshd -D -e \
+	    -f "$dir/sshd_config") || return 1
+	wait_listen "$host" "$port" 5 || { echo "FAIL: sshd did not start" >&2; return 1; }
+	echo "$pid"
+}
+
+peer_redis() {
+	local host=$1 port=$2 dir=$T/redis-$1-$2 pid
+	mkdir -p "$dir"
+	pid=$(host_bg "$host" "$dir/redis.log" redis-server --port "$port" \
+	    --bind 0.0.0.0 --protected-mode no --save '' --appendonly no \
+	    --daemonize no --dir "$dir") || return 1
+	wait_listen "$host" "$port" 5 || { echo "FAIL: redis did not start" >&2; return 1; }
+	echo "$pid"
+}
+
+peer_nginx() {
+	local host=$1 port=$2 dir=$T/nginx-$1-$2 pid
+	mkdir -p "$dir/www" "$dir/tmp"
+	echo "evict test page" >"$dir/www/index.html"
+	head -c 4194304 /dev/urandom >"$dir/www/big.bin"
+	cat >"$dir/nginx.conf" <<-CONF
+	daemon off;
+	master_process off;
+	worker_processes 1;
+	pid $dir/nginx.pid;
+	error_log $dir/error.log;
+	events { worker_connections 256; }
+	http {
+	    access_log off;
+	    client_body_temp_path $dir/tmp;
+	    proxy_temp_path $dir/tmp;
+	    fastcgi_temp_path $dir/tmp;
+	    uwsgi_temp_path $dir/tmp;
+	    scgi_temp_path $dir/tmp;
+	    server { listen $port; root $dir/www; }
+	}
+	CONF
+	pid=$(host_bg "$host" "$dir/nginx.log" nginx -c "$dir/nginx.conf" \
+	    -p "$dir") || return 1
+	wait_listen "$host" "$port" 5 || { echo "FAIL: nginx did not start" >&2; return 1; }
+	echo "$pid"
+}
