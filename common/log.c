@@ -91,6 +91,9 @@ log_write(const char *buf, size_t len)
 	}
 }
 
+static void log_line(int, const char *, const char *, const char *, va_list)
+	__attribute__((format(printf, 4, 0)));
+
 static void
 log_line(int level, const char *func, const char *suffix, const char *fmt,
     va_list ap)
