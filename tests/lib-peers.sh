@@ -2,7 +2,9 @@
 # tests/lib-peers.sh: real servers started inside test hosts (source after
 # tests/lib.sh and lib_init).  Each starts the Debian program in the
 # foreground under host_bg, with its configuration and state in $T, waits
-# until it listens, and prints its pid; cleanup is lib.sh's.
+# until it listens, and prints its pid (call it as `peer_x h p >/dev/null`
+# and read LIB_BG_PID to keep the server a child of the test); cleanup is
+# lib.sh's.
 #
 #   peer_sshd HOST PORT      OpenSSH sshd, a fresh host key, root login by
 #                            key ($T/id_peer, $T/id_peer.pub) only
@@ -32,8 +34,9 @@ peer_sshd() {
 	LogLevel VERBOSE
 	Subsystem sftp /usr/lib/openssh/sftp-server
 	CONF
-	pid=$(host_bg "$host" "$dir/sshd.log" /usr/sbin/sshd -D -e \
-	    -f "$dir/sshd_config") || return 1
+	host_bg "$host" "$dir/sshd.log" /usr/sbin/sshd -D -e \
+	    -f "$dir/sshd_config" >/dev/null || return 1
+	pid=$LIB_BG_PID
 	wait_listen "$host" "$port" 5 || { echo "FAIL: sshd did not start" >&2; return 1; }
 	echo "$pid"
 }
@@ -41,9 +44,10 @@ peer_sshd() {
 peer_redis() {
 	local host=$1 port=$2 dir=$T/redis-$1-$2 pid
 	mkdir -p "$dir"
-	pid=$(host_bg "$host" "$dir/redis.log" redis-server --port "$port" \
+	host_bg "$host" "$dir/redis.log" redis-server --port "$port" \
 	    --bind 0.0.0.0 --protected-mode no --save '' --appendonly no \
-	    --daemonize no --dir "$dir") || return 1
+	    --daemonize no --dir "$dir" >/dev/null || return 1
+	pid=$LIB_BG_PID
 	wait_listen "$host" "$port" 5 || { echo "FAIL: redis did not start" >&2; return 1; }
 	echo "$pid"
 }
@@ -70,8 +74,9 @@ peer_nginx() {
 	    server { listen $port; root $dir/www; }
 	}
 	CONF
-	pid=$(host_bg "$host" "$dir/nginx.log" nginx -c "$dir/nginx.conf" \
-	    -p "$dir") || return 1
+	host_bg "$host" "$dir/nginx.log" nginx -c "$dir/nginx.conf" \
+	    -p "$dir" >/dev/null || return 1
+	pid=$LIB_BG_PID
 	wait_listen "$host" "$port" 5 || { echo "FAIL: nginx did not start" >&2; return 1; }
 	echo "$pid"
 }

@@ -58,7 +58,8 @@ for c in "${cases[@]}"; do
 done
 
 # The enhanced server against bad clients.
-srv=$(host_bg server "$T/serve.log" env EVICT_LOG_LEVEL=info "$EDP" serve 7000)
+host_bg server "$T/serve.log" env EVICT_LOG_LEVEL=info "$EDP" serve 7000 >/dev/null
+srv=$LIB_BG_PID
 wait_listen server 7000 5 || fail "edp serve did not start"
 for m in trunc huge garbage magic silent; do
 	out=$(hexec client "$PEER" client "$m" "$S" 7000) ||
