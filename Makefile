@@ -25,6 +25,7 @@ LIBS     := $(PKG_LIBS) -lpthread
 # Filled by the module files.
 BINS       :=
 LIBS_A     :=
+LIBS_SO    :=
 UNIT_TESTS :=
 HELPERS    :=
 FUZZERS    :=
@@ -39,9 +40,10 @@ all:
 
 include common/module.mk
 include edp/module.mk
+include librocks/module.mk
 include tests/module.mk
 
-all: $(LIBS_A) $(BINS) $(HELPERS)
+all: $(LIBS_A) $(LIBS_SO) $(BINS) $(HELPERS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -86,7 +88,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRCS) $(EDP_SRCS)
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRCS) $(EDP_SRCS) librocks/proto.c
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
@@ -99,12 +101,15 @@ lint:
 
 # ---- install --------------------------------------------------------------
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/evict \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(LIBS_SO) $(DESTDIR)$(PREFIX)/lib/evict/
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/evict/,$(notdir $(LIBS_SO)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))
 
 clean:

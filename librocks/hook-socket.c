@@ -1,0 +1,352 @@
+/*
+ * hook-socket: connection set-up and tear-down, addresses, options and
+ * descriptor duplication for rocks; and the library's constructor.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "librocks/hook.h"
+
+static int hook_off;          /* the library failed to start: pass through */
+
+static void hook_atfork_child(void);
+
+__attribute__((constructor)) static void
+hook_init(void)
+{
+	log_init("librocks", EVLOG_WARN);
+	real_init();
+	rocks_config_load();
+	hook_off = !real_ok || rocks_cfg.disabled;
+	pthread_atfork(NULL, NULL, hook_atfork_child);
+}
+
+static void
+hook_atfork_child(void)
+{
+	ctl_forked_child();
+}
+
+static int
+hook_passthrough(void)
+{
+	real_init();
+	return hook_off || !real_ok;
+}
+
+static int
+hook_nonblocking(int fd, int flags)
+{
+	int fl;
+
+	if (flags & MSG_DONTWAIT)
+		return 1;
+	fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+struct rock *
+hook_rock(int fd, int for_write, int flags, int *eagain)
+{
+	struct rock *r;
+	int d;
+
+	*eagain = 0;
+	real_init();
+	if ((r = rock_lookup(fd)) == NULL)
+		return NULL;
+	if (__builtin_expect(ctl_need_restart, 0))
+		(void)ctl_start();
+	if (r->state != ROCK_UNDECIDED)
+		return r;
+	if (for_write)
+		return NULL;    /* the program speaks first: let it */
+	rock_get(r);
+	d = rock_classify(r, !hook_nonblocking(fd, flags));
+	if (d == 0) {
+		rock_put(r);
+		*eagain = 1;
+		return NULL;
+	}
+	if (r->state != ROCK_CONNECTED) {
+		rock_put(r);    /* now a plain socket */
+		return NULL;
+	}
+	rock_put(r);            /* the fd table still holds it */
+	return r;
+}
+
+static int
+hook_is_tcp(int fd)
+{
+	int type = 0, proto = 0;
+	socklen_t len = sizeof type;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_STREAM)
+		return 0;
+	len = sizeof proto;
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
+	    proto != IPPROTO_TCP)
+		return 0;
+	return 1;
+}
+
+ROCKS_EXPORT int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	if (hook_passthrough() || sa == NULL ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    rock_lookup(fd) != NULL || !hook_is_tcp(fd))
+		return real.connect(fd, sa, len);
+	return rock_connect(fd, sa, len);
+}
+
+static int
+hook_accepted(int lfd, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int again;
+
+	(void)lfd;
+	if (real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return 0;
+	rock_accepted(fd, &again);
+	return again;
+}
+
+ROCKS_EXPORT int
+accept4(int lfd, struct sockaddr *addr, socklen_t *alen, int flags)
+{
+	socklen_t keep = alen != NULL ? *alen : 0;
+	int fd;
+
+	if (hook_passthrough())
+		return real.accept4(lfd, addr, alen, flags);
+	for (;;) {
+		fd = real.accept4(lfd, addr, alen, flags);
+		if (fd < 0 || !hook_accepted(lfd, fd))
+			return fd;
+		/* that was a probe, answered: the program wants the next one */
+		if (alen != NULL)
+			*alen = keep;
+	}
+}
+
+ROCKS_EXPORT int
+accept(int lfd, struct sockaddr *addr, socklen_t *alen)
+{
+	socklen_t keep = alen != NULL ? *alen : 0;
+	int fd;
+
+	if (hook_passthrough())
+		return real.accept(lfd, addr, alen);
+	for (;;) {
+		fd = real.accept(lfd, addr, alen);
+		if (fd < 0 || !hook_accepted(lfd, fd))
+			return fd;
+		if (alen != NULL)
+			*alen = keep;
+	}
+}
+
+/* Forgets fd as a name of r; 1 if r has no name left. */
+static int
+hook_unname(struct rock *r, int fd)
+{
+	int i;
+
+	rock_unbind_fd(fd);
+	r->refs--;
+	if (fd != r->fd) {
+		for (i = 0; i < r->ndups; i++)
+			if (r->dups[i] == fd) {
+				r->dups[i] = r->dups[--r->ndups];
+				break;
+			}
+		return 0;
+	}
+	if (r->ndups > 0) {
+		r->fd = r->dups[--r->ndups];
+		return 0;
+	}
+	return 1;
+}
+
+ROCKS_EXPORT int
+close(int fd)
+{
+	struct rock *r;
+
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
+		return real.close(fd);
+	if (!hook_unname(r, fd))
+		return real.close(fd);
+	if (r->state == ROCK_SUSPENDED) {
+		/* the rock lives on until it reconnects, then closes */
+		log_info("rock %d closed by the program while suspended; "
+		    "closing once reconnected", fd);
+		pthread_mutex_lock(&r->tx_lock);
+		pthread_mutex_lock(&r->rx_lock);
+		r->app_closed = 1;
+		r->fd = -1;
+		pthread_mutex_unlock(&r->rx_lock);
+		pthread_mutex_unlock(&r->tx_lock);
+		return real.close(fd);
+	}
+	if (r->state == ROCK_CONNECTED)
+		log_info("rock %d closed by the program (sent %llu, received "
+		    "%llu, %llu reconnections)", fd, (unsigned long long)r->sent,
+		    (unsigned long long)r->rcvd,
+		    (unsigned long long)r->reconnects);
+	rock_set_state(r, ROCK_CLOSED);
+	rock_release(r);
+	return real.close(fd);
+}
+
+ROCKS_EXPORT int
+shutdown(int fd, int how)
+{
+	struct rock *r;
+
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
+	    r->state == ROCK_UNDECIDED)
+		return real.shutdown(fd, how);
+	if (how == SHUT_WR || how == SHUT_RDWR) {
+		pthread_mutex_lock(&r->tx_lock);
+		r->shut_wr = 1;
+		pthread_mutex_unlock(&r->tx_lock);
+	}
+	switch (r->state) {
+	case ROCK_CONNECTED:
+		return real.shutdown(r->fd, how);
+	case ROCK_SUSPENDED:
+		return 0;       /* done on the new connection */
+	default:
+		errno = ENOTCONN;
+		return -1;
+	}
+}
+
+static int
+hook_addr(const struct sockaddr_storage *ss, socklen_t sslen,
+    struct sockaddr *out, socklen_t *outlen)
+{
+	if (out == NULL || outlen == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	memcpy(out, ss, *outlen < sslen ? *outlen : sslen);
+	*outlen = sslen;
+	return 0;
+}
+
+ROCKS_EXPORT int
+getpeername(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	struct rock *r;
+
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
+	    r->state == ROCK_UNDECIDED)
+		return real.getpeername(fd, sa, len);
+	return hook_addr(&r->peer, r->peerlen, sa, len);
+}
+
+ROCKS_EXPORT int
+getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	struct rock *r;
+
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
+	    r->state == ROCK_UNDECIDED)
+		return real.getsockname(fd, sa, len);
+	return hook_addr(&r->local, r->locallen, sa, len);
+}
+
+ROCKS_EXPORT int
+setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct rock *r;
+
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
+		return real.setsockopt(fd, level, name, val, len);
+	if (level == SOL_SOCKET || level == IPPROTO_TCP || level == IPPROTO_IP ||
+	    level == IPPROTO_IPV6)
+		rock_record_sockopt(r, level, name, val, len);
+	if (r->state == ROCK_SUSPENDED)
+		return 0;       /* applied to the new connection */
+	return real.setsockopt(r->fd, level, name, val, len);
+}
+
+ROCKS_EXPORT int
+ioctl(int fd, unsigned long req, ...)
+{
+	struct rock *r;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
+	    r->state == ROCK_UNDECIDED || req != FIONREAD)
+		return real.ioctl(fd, req, arg);
+	return rock_fionread(r, arg);
+}
+
+/* A new name for a rock: every name reaches the same rock. */
+static int
+hook_dup_done(int oldfd, int newfd)
+{
+	struct rock *r, *prev;
+
+	if (newfd < 0 || (r = rock_lookup(oldfd)) == NULL)
+		return newfd;
+	if ((prev = rock_lookup(newfd)) != NULL && prev != r && hook_unname(prev, newfd)) {
+		rock_set_state(prev, ROCK_CLOSED);
+		rock_release(prev);
+	}
+	if (r->ndups == (int)(sizeof r->dups / sizeof r->dups[0])) {
+		log_once(EVLOG_WARN, "more than 8 names for one rock; the "
+		    "extra ones act as plain sockets");
+		return newfd;
+	}
+	r->dups[r->ndups++] = newfd;
+	r->refs++;
+	rock_bind_fd(newfd, r);
+	return newfd;
+}
+
+ROCKS_EXPORT int
+dup(int fd)
+{
+	if (hook_passthrough())
+		return real.dup(fd);
+	return hook_dup_done(fd, real.dup(fd));
+}
+
+ROCKS_EXPORT int
+dup2(int fd, int newfd)
+{
+	if (hook_passthrough() || fd == newfd)
+		return real.dup2(fd, newfd);
+	return hook_dup_done(fd, real.dup2(fd, newfd));
+}
+
+ROCKS_EXPORT int
+dup3(int fd, int newfd, int flags)
+{
+	if (hook_passthrough())
+		return real.dup3(fd, newfd, flags);
+	return hook_dup_done(fd, real.dup3(fd, newfd, flags));
+}

@@ -1,0 +1,402 @@
+/*
+ * init: making a rock.  A client runs the EDP on connect(); when the server
+ * runs rocks too, the "rocks" enhancement's initialization exchanges X25519
+ * keys, the socket buffer sizes, the heartbeat settings and each side's
+ * control port (INIT, INIT_OK).  A server classifies each accepted
+ * connection by its first bytes (probe, enhanced client, ordinary client).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "edp/edp.h"
+#include "librocks/real.h"
+#include "librocks/rock.h"
+
+static struct edp_io init_io;
+
+static int
+init_io_dup3(int a, int b, int f)
+{
+	return real.dup3(a, b, f);
+}
+
+static const struct edp_io *
+init_edp_io(void)
+{
+	if (init_io.socket == NULL) {
+		init_io.socket = real.socket;
+		init_io.connect = real.connect;
+		init_io.recv = real.recv;
+		init_io.send = real.send;
+		init_io.shutdown = real.shutdown;
+		init_io.poll = real.poll;
+		init_io.close = real.close;
+		init_io.dup3 = init_io_dup3;
+	}
+	return &init_io;
+}
+
+/* The most the kernel may ever hold unacknowledged for one socket. */
+static size_t
+init_ring_cap(int fd)
+{
+	static size_t wmem_max;
+	int sndbuf = 0;
+	socklen_t len = sizeof sndbuf;
+	size_t cap;
+	FILE *f;
+
+	if (wmem_max == 0) {
+		unsigned long a, b, c;
+
+		wmem_max = 4u << 20;
+		f = fopen("/proc/sys/net/ipv4/tcp_wmem", "re");
+		if (f != NULL) {
+			if (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3 && c > 0)
+				wmem_max = c;
+			fclose(f);
+		}
+	}
+	cap = wmem_max;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0 &&
+	    (size_t)sndbuf * 2 > cap)
+		cap = (size_t)sndbuf * 2;
+	return cap;
+}
+
+static uint32_t
+init_bufsize(int fd, int opt)
+{
+	int v = 0;
+	socklen_t len = sizeof v;
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0 || v < 0)
+		return 0;
+	return (uint32_t)v;
+}
+
+static int
+init_recv_frame(int fd, uint16_t want, uint8_t *buf, struct wbuf *pl,
+    uint64_t deadline)
+{
+	uint8_t hdr[FRAME_HDR_LEN];
+	uint32_t len;
+	uint16_t type;
+	int r;
+
+	if ((r = edp_recv_exact(init_edp_io(), fd, hdr, sizeof hdr, deadline)) < 0)
+		return r;
+	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+	type = (uint16_t)(hdr[4] << 8 | hdr[5]);
+	if (type != want || len > ROCKS_MSG_MAX)
+		return -EBADMSG;
+	if ((r = edp_recv_exact(init_edp_io(), fd, buf, len, deadline)) < 0)
+		return r;
+	wbuf_view(pl, buf, len);
+	return 0;
+}
+
+static uint64_t
+init_deadline(int ms)
+{
+	return rock_now_ns() + (uint64_t)(ms > 0 ? ms : 1) * 1000000ull;
+}
+
+/* The "rocks" enhancement's initialization, both sides. */
+static int
+init_rocks(int fd, int is_client, uint16_t version, int deadline_ms, void *arg,
+    char *cause, size_t causelen)
+{
+	struct rock *r = arg;
+	struct rocks_init in;
+	struct rocks_init_ok ok;
+	struct crypto_kx kx;
+	uint8_t buf[ROCKS_MSG_MAX], shared[32];
+	uint64_t deadline = init_deadline(deadline_ms);
+	struct wbuf b, pl;
+	int rc;
+
+	(void)version;
+	if ((rc = crypto_kx_new(&kx)) < 0) {
+		snprintf(cause, causelen, "no X25519 key pair");
+		return rc;
+	}
+	wbuf_init(&b, 0);
+	if (is_client) {
+		memcpy(in.pub, kx.pub, 32);
+		in.sndbuf = init_bufsize(fd, SO_SNDBUF);
+		in.rcvbuf = init_bufsize(fd, SO_RCVBUF);
+		in.ctl_port = ctl_port();
+		in.hb_ms = rocks_cfg.hb_ms;
+		in.hb_misses = (uint8_t)(rocks_cfg.hb_misses > 255 ? 255 :
+		    rocks_cfg.hb_misses);
+		if ((rc = rocks_put_init(&b, &in)) < 0 ||
+		    (rc = edp_send_all(init_edp_io(), fd, b.data, b.len,
+		    deadline)) < 0 ||
+		    (rc = init_recv_frame(fd, ROCKS_MSG_INIT_OK, buf, &pl,
+		    deadline)) < 0 || (rc = rocks_get_init_ok(&pl, &ok)) < 0) {
+			snprintf(cause, causelen, "rocks initialization: %s",
+			    strerror(-rc));
+			goto out;
+		}
+		memcpy(r->id, ok.id, ROCKS_ID_LEN);
+		r->peer_ctl_port = ok.ctl_port;
+		if ((rc = crypto_kx_shared(&kx, ok.pub, shared)) < 0 ||
+		    (rc = rocks_derive_keys(shared, r->id, kx.pub, ok.pub,
+		    r->k_chal, r->k_hb)) < 0) {
+			snprintf(cause, causelen, "key agreement failed");
+			goto out;
+		}
+	} else {
+		if ((rc = init_recv_frame(fd, ROCKS_MSG_INIT, buf, &pl,
+		    deadline)) < 0 || (rc = rocks_get_init(&pl, &in)) < 0) {
+			snprintf(cause, causelen, "bad INIT: %s", strerror(-rc));
+			goto out;
+		}
+		if ((rc = crypto_random(ok.id, sizeof ok.id)) < 0)
+			goto out;
+		memcpy(ok.pub, kx.pub, 32);
+		ok.sndbuf = init_bufsize(fd, SO_SNDBUF);
+		ok.rcvbuf = init_bufsize(fd, SO_RCVBUF);
+		ok.ctl_port = ctl_port();
+		if ((rc = rocks_put_init_ok(&b, &ok)) < 0 ||
+		    (rc = edp_send_all(init_edp_io(), fd, b.data, b.len,
+		    deadline)) < 0) {
+			snprintf(cause, causelen, "sending INIT_OK: %s",
+			    strerror(-rc));
+			goto out;
+		}
+		memcpy(r->id, ok.id, ROCKS_ID_LEN);
+		r->peer_ctl_port = in.ctl_port;
+		r->hb_ms = in.hb_ms;          /* the client's policy rules */
+		r->hb_misses = in.hb_misses;
+		if ((rc = crypto_kx_shared(&kx, in.pub, shared)) < 0 ||
+		    (rc = rocks_derive_keys(shared, r->id, in.pub, kx.pub,
+		    r->k_chal, r->k_hb)) < 0) {
+			snprintf(cause, causelen, "key agreement failed");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	crypto_wipe(shared, sizeof shared);
+	crypto_kx_free(&kx);
+	wbuf_free(&b);
+	return rc;
+}
+
+static void
+init_config(struct edp_config *cfg, struct edp_enh *enh, struct rock *r)
+{
+	edp_config_default(cfg);
+	cfg->io = init_edp_io();
+	*enh = (struct edp_enh){ .name = "rocks", .vmin = 1, .vmax = 1,
+	    .init = init_rocks, .arg = r };
+	cfg->enh = enh;
+	cfg->nenh = 1;
+}
+
+static int
+init_chosen(const struct edp_result *res)
+{
+	for (size_t i = 0; i < res->nchosen; i++)
+		if (strcmp(res->chosen[i].name, "rocks") == 0)
+			return 1;
+	return 0;
+}
+
+/* A rock whose initialization succeeded: addresses, ring, heartbeats. */
+static int
+init_finish(struct rock *r)
+{
+	struct sockaddr_in6 *s6;
+	struct sockaddr_in *s4;
+	int rc;
+
+	r->peerlen = sizeof r->peer;
+	r->locallen = sizeof r->local;
+	if (real.getpeername(r->fd, (struct sockaddr *)&r->peer, &r->peerlen) < 0 ||
+	    real.getsockname(r->fd, (struct sockaddr *)&r->local, &r->locallen) < 0)
+		return -errno;
+	memcpy(&r->peer_ctl, &r->peer, r->peerlen);
+	r->peer_ctllen = r->peerlen;
+	if (r->peer.ss_family == AF_INET) {
+		s4 = (struct sockaddr_in *)&r->peer_ctl;
+		s4->sin_port = htons(r->peer_ctl_port);
+	} else {
+		s6 = (struct sockaddr_in6 *)&r->peer_ctl;
+		s6->sin6_port = htons(r->peer_ctl_port);
+	}
+	if ((rc = rock_ring_alloc(r, init_ring_cap(r->fd))) < 0)
+		return rc;
+	r->established_ns = r->last_rx_ns = rock_now_ns();
+	rock_set_state(r, ROCK_CONNECTED);
+	rock_list_add(r);
+	return 0;
+}
+
+static void
+init_hex(const uint8_t *id, char *out)
+{
+	for (int i = 0; i < 8; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
+int
+rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct edp_config cfg;
+	struct edp_enh enh;
+	struct edp_result res;
+	struct rock *r;
+	char idh[17];
+	int rc;
+
+	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_CLIENT)) == NULL)
+		return real.connect(fd, sa, len);
+	init_config(&cfg, &enh, r);
+	rc = edp_connect(fd, sa, len, &cfg, &res);
+	if (rc < 0) {
+		rock_release(r);
+		errno = -rc;
+		return -1;
+	}
+	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
+		log_debug("fd %d: plain connection (%s)", fd, res.reason);
+		edp_result_free(&res);
+		rock_release(r);
+		return 0;
+	}
+	if (res.npre > 0 && rock_salv_put(r, res.pre, res.npre) == 0)
+		rock_salv_changed(r);
+	edp_result_free(&res);
+	if ((rc = init_finish(r)) < 0 || (rc = rock_bind_fd(fd, r)) < 0) {
+		log_warn("fd %d: cannot keep a rock (%s); plain connection",
+		    fd, strerror(-rc));
+		if (r->listed)
+			rock_list_del(r);
+		rock_release(r);
+		return 0;
+	}
+	init_hex(r->id, idh);
+	log_info("rock %d connected (id %s, client; heartbeat %u ms x %u)",
+	    fd, idh, r->hb_ms, r->hb_misses);
+	return 0;
+}
+
+int
+rock_accepted(int fd, int *again)
+{
+	struct rock *r;
+	int k;
+
+	*again = 0;
+	k = edp_server_classify(init_edp_io(), fd);
+	if (k == EDP_S_UNDECIDED && rocks_cfg.accept_wait_ms > 0) {
+		/*
+		 * A probe's end-of-file follows its handshake by the client's
+		 * own reaction time.  Wait that long, so that the program is
+		 * not handed a connection that is already over.
+		 */
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (real.poll(&p, 1, (int)rocks_cfg.accept_wait_ms) > 0)
+			k = edp_server_classify(init_edp_io(), fd);
+	}
+	if (k == EDP_S_PROBE) {
+		(void)edp_server_answer_probe(init_edp_io(), fd);
+		real.close(fd);
+		*again = 1;
+		return 0;
+	}
+	if (k == EDP_S_ORDINARY || k < 0)
+		return 0;
+	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_SERVER)) == NULL)
+		return 0;
+	if (rock_bind_fd(fd, r) < 0)
+		rock_release(r);
+	return 0;
+}
+
+int
+rock_server_negotiate(struct rock *r)
+{
+	struct edp_config cfg;
+	struct edp_enh enh;
+	struct edp_result res;
+	char idh[17];
+	int rc;
+
+	init_config(&cfg, &enh, r);
+	rc = edp_server_negotiate(r->fd, &cfg, r->pre_bytes, &res);
+	if (rc < 0)
+		return rc;
+	if (!init_chosen(&res))
+		return 1;       /* both enhanced, no rocks: a plain connection */
+	if ((rc = init_finish(r)) < 0)
+		return rc;
+	init_hex(r->id, idh);
+	log_info("rock %d connected (id %s, server)", r->fd, idh);
+	return 0;
+}
+
+/*
+ * Decides what an accepted connection is from its first bytes.  Returns 1
+ * when decided (the rock is CONNECTED, or unbound and released: the fd is
+ * plain), 0 when it cannot tell yet and wait is 0.
+ */
+int
+rock_classify(struct rock *r, int wait)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+	int k, fd = r->fd, rc;
+
+	for (;;) {
+		k = edp_server_classify(init_edp_io(), fd);
+		switch (k) {
+		case EDP_S_PROBE:
+			(void)edp_server_answer_probe(init_edp_io(), fd);
+			real.shutdown(fd, SHUT_WR);
+			goto plain;
+		case EDP_S_ENHANCED:
+			rc = rock_server_negotiate(r);
+			if (rc == 0)
+				return 1;
+			if (rc < 0)     /* spoiled: the client falls back */
+				real.shutdown(fd, SHUT_RDWR);
+			goto plain;
+		case EDP_S_UNDECIDED: {
+			int avail = 0;
+
+			if (real.ioctl(fd, FIONREAD, &avail) == 0 && avail > 0) {
+				/* a prefix of the announcement, then a pause */
+				/* (established_ns: when the prefix was first seen) */
+				if (r->established_ns == 0)
+					r->established_ns = rock_now_ns();
+				else if (rock_now_ns() - r->established_ns >
+				    200000000ull)
+					goto plain;
+			}
+			if (!wait)
+				return 0;
+			(void)real.poll(&p, 1, avail > 0 ? 20 : -1);
+			continue;
+		}
+		default:
+			goto plain;
+		}
+	}
+plain:
+	rock_unbind_fd(fd);
+	rock_release(r);
+	return 1;
+}
