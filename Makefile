@@ -41,6 +41,7 @@ all:
 include common/module.mk
 include edp/module.mk
 include librocks/module.mk
+include flac/module.mk
 include tests/module.mk
 
 all: $(LIBS_A) $(LIBS_SO) $(BINS) $(HELPERS)

@@ -47,6 +47,8 @@ usage(FILE *f)
 "  -r, --read-ms MS              then read the reply for up to MS (default 1000)\n"
 "  -c, --repeat N                probe N times; report medians\n"
 "  -p, --porcelain               one key=value line per probe\n"
+"      --plain                   a plain TCP connect, no EDP (a baseline)\n"
+"      --first-byte              also time the server's first byte (up to 5 s)\n"
 "serve: an enhanced echo server on PORT.  Options:\n"
 "  -l, --listen ADDR             address to bind (default: any, IPv6 and IPv4)\n"
 "  -b, --banner TEXT             send TEXT\\r\\n to every client at accept, as a\n"
@@ -253,6 +255,34 @@ probe_exchange(int fd, const struct edp_result *res, const char *send_text,
 	return 0;
 }
 
+/* The baseline: what a program without evict pays to connect. */
+static int
+plain_connect(int fd, const struct sockaddr *sa, socklen_t len,
+    struct edp_result *res)
+{
+	uint64_t t0 = edp_now_ns();
+
+	memset(res, 0, sizeof *res);
+	if (connect(fd, sa, len) < 0)
+		return -errno;
+	res->connect_ns = res->detect_ns = res->total_ns = edp_now_ns() - t0;
+	snprintf(res->reason, sizeof res->reason, "plain connect, no EDP");
+	return 0;
+}
+
+/* Time from t0 to the server's first byte (0 if none within 5 s). */
+static uint64_t
+first_byte(int fd, const struct edp_result *res, uint64_t t0)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (res->npre > 0)
+		return res->total_ns;
+	if (poll(&p, 1, 5000) <= 0)
+		return 0;
+	return edp_now_ns() - t0;
+}
+
 static int
 cmd_probe(int argc, char **argv)
 {
@@ -266,6 +296,8 @@ cmd_probe(int argc, char **argv)
 		{ "read-ms", required_argument, NULL, 'r' },
 		{ "repeat", required_argument, NULL, 'c' },
 		{ "porcelain", no_argument, NULL, 'p' },
+		{ "plain", no_argument, NULL, 'P' },
+		{ "first-byte", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,12 +306,12 @@ cmd_probe(int argc, char **argv)
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
 	const char *send_text = NULL;
 	long v, read_ms = 1000, repeat = 1, i;
-	uint64_t *tc, *td, *tt;
-	int porcelain = 0, no_enh = 0, opt, r, fd, rc = 0;
+	uint64_t *tc, *td, *tt, *tf, t0;
+	int porcelain = 0, no_enh = 0, plain = 0, first = 0, opt, r, fd, rc = 0;
 	char host[256], port[16];
 
 	edp_config_default(&cfg);
-	while ((opt = getopt_long(argc, argv, "e:nm:t:T:s:r:c:ph", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:nm:t:T:s:r:c:phPF", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
 			if (parse_enh(optarg) < 0)
@@ -321,6 +353,12 @@ cmd_probe(int argc, char **argv)
 		case 'p':
 			porcelain = 1;
 			break;
+		case 'P':
+			plain = 1;
+			break;
+		case 'F':
+			first = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -348,7 +386,8 @@ cmd_probe(int argc, char **argv)
 	tc = calloc((size_t)repeat, sizeof *tc);
 	td = calloc((size_t)repeat, sizeof *td);
 	tt = calloc((size_t)repeat, sizeof *tt);
-	if (tc == NULL || td == NULL || tt == NULL) {
+	tf = calloc((size_t)repeat, sizeof *tf);
+	if (tc == NULL || td == NULL || tt == NULL || tf == NULL) {
 		fprintf(stderr, "edp probe: out of memory\n");
 		return 1;
 	}
@@ -359,7 +398,13 @@ cmd_probe(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		r = edp_connect(fd, ai->ai_addr, ai->ai_addrlen, &cfg, &res);
+		t0 = edp_now_ns();
+		if (plain)
+			r = plain_connect(fd, ai->ai_addr, ai->ai_addrlen, &res);
+		else
+			r = edp_connect(fd, ai->ai_addr, ai->ai_addrlen, &cfg, &res);
+		if (r == 0 && first)
+			tf[i] = first_byte(fd, &res, t0);
 		if (r < 0) {
 			fprintf(stderr, "edp probe: %s port %s: connect: %s\n",
 			    host, port, strerror(-r));
@@ -374,12 +419,15 @@ cmd_probe(int argc, char **argv)
 			if (porcelain) {
 				printf("addr=%s port=%s verdict=%s connect_us=%.1f "
 				    "detect_us=%.1f total_us=%.1f pre=%zu chosen=",
-				    host, port, edp_verdict_name(res.verdict),
+				    host, port, plain ? "plain" :
+				    edp_verdict_name(res.verdict),
 				    res.connect_ns / 1e3, res.detect_ns / 1e3,
 				    res.total_ns / 1e3, res.npre);
 				for (size_t k = 0; k < res.nchosen; k++)
 					printf("%s%s:%u", k ? "," : "",
 					    res.chosen[k].name, res.chosen[k].version);
+				if (first)
+					printf(" first_us=%.1f", tf[i] / 1e3);
 				printf(" reason=\"%s\"\n", res.reason);
 			} else {
 				printf("%s port %s: %s", host, port,
@@ -409,10 +457,15 @@ cmd_probe(int argc, char **argv)
 		qsort(tc, (size_t)repeat, sizeof *tc, cmp_u64);
 		qsort(td, (size_t)repeat, sizeof *td, cmp_u64);
 		qsort(tt, (size_t)repeat, sizeof *tt, cmp_u64);
+		qsort(tf, (size_t)repeat, sizeof *tf, cmp_u64);
 		printf("median of %ld: connect_us=%.1f detect_us=%.1f "
-		    "total_us=%.1f\n", repeat, tc[repeat / 2] / 1e3,
+		    "total_us=%.1f", repeat, tc[repeat / 2] / 1e3,
 		    td[repeat / 2] / 1e3, tt[repeat / 2] / 1e3);
+		if (first)
+			printf(" first_us=%.1f", tf[repeat / 2] / 1e3);
+		printf("\n");
 	}
+	free(tf);
 	free(tc);
 	free(td);
 	free(tt);

@@ -860,6 +860,8 @@ edp_client_step(struct edp_client *c, struct pollfd *pfds, nfds_t *npfds,
 			}
 			if (c->pdone && c->perr) {
 				/* No probe: the application's connection decides. */
+				if (c->res->connect_ns == 0)
+					c->res->connect_ns = edp_now_ns() - c->t0;
 				if (!c->ddone)
 					break;
 				if (c->derr)

