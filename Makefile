@@ -42,6 +42,8 @@ include common/module.mk
 include edp/module.mk
 include librocks/module.mk
 include flac/module.mk
+include guievict/inject/module.mk
+include guievict/xsession/module.mk
 include tests/module.mk
 
 all: $(LIBS_A) $(LIBS_SO) $(BINS) $(HELPERS)

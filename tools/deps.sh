@@ -12,7 +12,12 @@ pkgs=(
 	# test hosts: namespaces, faults, shaping
 	iproute2 iptables iputils-ping procps conntrack
 	# real peers the integration tests start
-	openssh-server openssh-client redis-server redis-tools nginx-light
+	openssh-server openssh-client redis-server redis-tools nginx-light curl
+	# X11: displays, programs to move, and the libraries guievict uses
+	xvfb xterm x11-apps x11-utils xdotool fontconfig xfonts-base
+	xfonts-75dpi xfonts-100dpi fonts-dejavu-core
+	libxcb1-dev libxcb-res0-dev libxcb-shape0-dev libxcb-xfixes0-dev
+	libxcb-render0-dev strace
 )
 
 missing=()
