@@ -323,8 +323,7 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	int rc;
 
 	real_init();
-	if (!real_ok || (r = rock_lookup(fd)) == NULL ||
-	    r->state == ROCK_UNDECIDED)
+	if (!real_ok || (r = rock_lookup(fd)) == NULL)
 		return real.epoll_ctl(epfd, op, fd, ev);
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && ev == NULL) {
 		errno = EFAULT;

@@ -50,6 +50,19 @@ rc_edp_io(void)
 	return &rc_io;
 }
 
+/*
+ * A failed attempt ends in a reset, never a FIN: the other side may have
+ * installed this connection already, and a FIN is the program's close.
+ */
+static void
+rc_abort_close(int s)
+{
+	struct linger lg = { 1, 0 };
+
+	real.setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	real.close(s);
+}
+
 static uint64_t
 rc_deadline(void)
 {
@@ -186,16 +199,16 @@ rc_connect(struct rock *r)
 	if (real.connect(s, (struct sockaddr *)&r->peer_ctl, r->peer_ctllen) < 0 &&
 	    errno != EINPROGRESS) {
 		err = errno;
-		real.close(s);
+		rc_abort_close(s);
 		return -err;
 	}
 	p = (struct pollfd){ .fd = s, .events = POLLOUT };
 	if (real.poll(&p, 1, RC_STEP_MS) <= 0) {
-		real.close(s);
+		rc_abort_close(s);
 		return -ETIMEDOUT;
 	}
 	if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
-		real.close(s);
+		rc_abort_close(s);
 		return -(err ? err : EIO);
 	}
 	return s;
@@ -283,7 +296,7 @@ unlock:
 out:
 	wbuf_free(&b);
 	if (s >= 0)
-		real.close(s);
+		rc_abort_close(s);
 	return rc;
 }
 
@@ -444,5 +457,5 @@ out:
 	if (r != NULL)
 		rock_put(r);
 	if (s >= 0)
-		real.close(s);
+		rc_abort_close(s);
 }

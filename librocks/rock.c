@@ -388,7 +388,9 @@ rock_epoll_ctl(struct rock *r, int epfd, int op, struct epoll_event *ev)
 	int i, rc = 0, connected;
 
 	pthread_mutex_lock(&r->rx_lock);
-	connected = r->state == ROCK_CONNECTED && r->fd >= 0;
+	/* an accepted socket not yet classified may become a rock: record it */
+	connected = (r->state == ROCK_CONNECTED || r->state == ROCK_UNDECIDED) &&
+	    r->fd >= 0;
 	for (i = 0; i < r->neps; i++)
 		if (r->eps[i].epfd == epfd)
 			break;
