@@ -247,7 +247,7 @@ init_finish(struct rock *r)
 static void
 init_hex(const uint8_t *id, char *out)
 {
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < ROCKS_ID_LEN; i++)
 		sprintf(out + 2 * i, "%02x", id[i]);
 }
 
@@ -258,7 +258,7 @@ rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct edp_enh enh;
 	struct edp_result res;
 	struct rock *r;
-	char idh[17];
+	char idh[2 * ROCKS_ID_LEN + 1];
 	int rc;
 
 	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_CLIENT)) == NULL)
@@ -333,7 +333,7 @@ rock_server_negotiate(struct rock *r)
 	struct edp_config cfg;
 	struct edp_enh enh;
 	struct edp_result res;
-	char idh[17];
+	char idh[2 * ROCKS_ID_LEN + 1];
 	int rc;
 
 	init_config(&cfg, &enh, r);

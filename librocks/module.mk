@@ -17,3 +17,9 @@ $(ROCKS_SO): $(ROCKS_OBJS) $(EDP_LIB) $(COMMON_LIB)
 $(O)/bin/rock: $(O)/librocks/cmd-rock.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# the hostile peer of the security tests speaks the rocks messages
+$(O)/tests/helpers/rocks-attack: $(O)/tests/helpers/rocks-attack.o \
+    $(O)/librocks/proto.o $(EDP_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

@@ -63,6 +63,21 @@ rc_abort_close(int s)
 	real.close(s);
 }
 
+/* At debug level, the bytes an initiator sends (public: they cross the wire). */
+static void
+rc_log_bytes(struct rock *r, const char *what, const struct wbuf *b)
+{
+	char hex[2 * 256 + 1];
+	size_t i;
+
+	if (evlog_level < EVLOG_DEBUG)
+		return;
+	for (i = 0; i < b->len && i < 256; i++)
+		sprintf(hex + 2 * i, "%02x", b->data[i]);
+	hex[2 * i] = '\0';
+	log_debug("rock %d: %s bytes %s", r->fd, what, hex);
+}
+
 static uint64_t
 rc_deadline(void)
 {
@@ -234,8 +249,10 @@ rc_try(struct rock *r)
 	memcpy(rq.id, r->id, ROCKS_ID_LEN);
 	if ((rc = crypto_chal_new(rq.nonce)) < 0 ||
 	    (rc = wbuf_put_hello(&b, ROCKS_MAGIC, ROCKS_PROTO_VERSION, 0)) < 0 ||
-	    (rc = rocks_put_reconnect(&b, &rq)) < 0 ||
-	    (rc = rc_send(s, &b)) < 0)
+	    (rc = rocks_put_reconnect(&b, &rq)) < 0)
+		goto out;
+	rc_log_bytes(r, "reconnect", &b);
+	if ((rc = rc_send(s, &b)) < 0)
 		goto out;
 	if ((rc = edp_recv_exact(rc_edp_io(), s, hello, sizeof hello,
 	    rc_deadline())) < 0)
@@ -269,8 +286,10 @@ rc_try(struct rock *r)
 	rs.rcvd = r->rcvd;
 	wbuf_reset(&b);
 	if ((rc = rocks_mac_initiator(r->k_chal, r->id, rq.nonce, ch.nonce,
-	    rs.rcvd, rs.mac)) < 0 || (rc = rocks_put_response(&b, &rs)) < 0 ||
-	    (rc = rc_send(s, &b)) < 0 ||
+	    rs.rcvd, rs.mac)) < 0 || (rc = rocks_put_response(&b, &rs)) < 0)
+		goto out;
+	rc_log_bytes(r, "response", &b);
+	if ((rc = rc_send(s, &b)) < 0 ||
 	    (rc = rc_recv(s, ROCKS_MSG_RESUMED, buf, &pl, why, sizeof why)) < 0 ||
 	    (rc = rocks_get_resumed(&pl, &rm)) < 0 ||
 	    (rc = rocks_mac_resumed(r->k_chal, r->id, rq.nonce, ch.nonce,
