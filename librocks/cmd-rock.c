@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <link.h>
 #include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -75,6 +76,25 @@ find_library(char *out, size_t outlen)
 	}
 	return -1;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * A sanitized librocks.so needs the sanitizer's runtime first in the
+ * program's library list: put the libasan this launcher runs with first.
+ */
+static int
+find_asan(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char *out = arg;
+
+	(void)size;
+	if (info->dlpi_name != NULL && strstr(info->dlpi_name, "libasan.so") != NULL) {
+		snprintf(out, PATH_MAX, "%s", info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+#endif
 
 int
 main(int argc, char **argv)
@@ -161,6 +181,16 @@ main(int argc, char **argv)
 			return 1;
 	} else
 		pre = lib;
+#if defined(__SANITIZE_ADDRESS__)
+	{
+		static char asan[PATH_MAX];
+		char *both;
+
+		if (dl_iterate_phdr(find_asan, asan) && asprintf(&both, "%s:%s",
+		    asan, pre) >= 0)
+			pre = both;
+	}
+#endif
 	setenv("LD_PRELOAD", pre, 1);
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "rock: %s: %s\n", argv[optind], strerror(errno));

@@ -19,6 +19,7 @@
 #include "common/evloop.h"
 #include "common/log.h"
 #include "common/nlwatch.h"
+#include "librocks/ctlsock.h"
 #include "librocks/real.h"
 #include "librocks/rock.h"
 
@@ -446,6 +447,7 @@ ctl_start(void)
 		log_info("no netlink watcher (%s); reconnecting on timers and "
 		    "heartbeats only", strerror(errno));
 	evloop_timer_add(ctl.loop, CTL_TICK_MS, 1, ctl_tick, NULL);
+	ctlsock_start(ctl.loop);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&tid, &at, ctl_main, NULL);

@@ -18,6 +18,7 @@
 static int hook_off;          /* the library failed to start: pass through */
 
 static void hook_atfork_child(void);
+static int hook_dup_done(int oldfd, int newfd);
 
 __attribute__((constructor)) static void
 hook_init(void)
@@ -298,10 +299,72 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
-	    r->state == ROCK_UNDECIDED || req != FIONREAD)
+	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
+		return real.ioctl(fd, req, arg);
+	if (req == FIONBIO) {
+		int rc = real.ioctl(fd, req, arg);
+
+		if (rc == 0 && arg != NULL)
+			r->nonblock = *(int *)arg != 0;
+		return rc;
+	}
+	if (r->state == ROCK_UNDECIDED || req != FIONREAD)
 		return real.ioctl(fd, req, arg);
 	return rock_fionread(r, arg);
+}
+
+/* The program's O_NONBLOCK, so that I/O need not ask the kernel each time. */
+static int
+hook_fcntl(int fd, int cmd, long arg, int (*next)(int, int, ...))
+{
+	struct rock *r;
+	int rc;
+
+	rc = next(fd, cmd, arg);
+	if (rc >= 0 && cmd == F_SETFL && (r = rock_lookup(fd)) != NULL)
+		r->nonblock = (arg & O_NONBLOCK) != 0;
+	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+	    !hook_passthrough())
+		return hook_dup_done(fd, rc);
+	return rc;
+}
+
+ROCKS_EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	static int (*next)(int, int, ...);
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (next == NULL)
+		next = (int (*)(int, int, ...))dlsym(RTLD_NEXT, "fcntl");
+	if (next == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return hook_fcntl(fd, cmd, arg, next);
+}
+
+ROCKS_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	static int (*next)(int, int, ...);
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (next == NULL)
+		next = (int (*)(int, int, ...))dlsym(RTLD_NEXT, "fcntl64");
+	if (next == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return hook_fcntl(fd, cmd, arg, next);
 }
 
 /* A new name for a rock: every name reaches the same rock. */

@@ -29,12 +29,7 @@ io_is_failure(int e)
 static int
 io_nonblocking(struct rock *r, int flags)
 {
-	int fl;
-
-	if (flags & MSG_DONTWAIT)
-		return 1;
-	fl = fcntl(r->fd, F_GETFL);
-	return fl >= 0 && (fl & O_NONBLOCK);
+	return (flags & MSG_DONTWAIT) || r->nonblock;
 }
 
 /* Waits for events on the data socket, or for the rock to change state. */
@@ -141,6 +136,19 @@ io_from_salvage(struct rock *r, struct msghdr *msg, int peek)
 	return done;
 }
 
+/* Appends the first n bytes of msg's buffers to the salvage buffer. */
+static void
+io_to_salvage(struct rock *r, const struct msghdr *msg, size_t n)
+{
+	size_t chunk;
+
+	for (size_t i = 0; i < msg->msg_iovlen && n > 0; i++) {
+		chunk = msg->msg_iov[i].iov_len < n ? msg->msg_iov[i].iov_len : n;
+		(void)rock_salv_put(r, msg->msg_iov[i].iov_base, chunk);
+		n -= chunk;
+	}
+}
+
 ssize_t
 rock_recv(struct rock *r, struct msghdr *msg, int flags)
 {
@@ -159,21 +167,58 @@ rock_recv(struct rock *r, struct msghdr *msg, int flags)
 		}
 		switch (r->state) {
 		case ROCK_CONNECTED:
-			n = real.recvmsg(r->fd, msg, (flags & ~MSG_WAITALL) |
-			    MSG_DONTWAIT);
+			if (!io_nonblocking(r, flags)) {
+				/*
+				 * Blocking: one system call, as without rocks.  A
+				 * suspension wakes us with shutdown(SHUT_RD), which
+				 * reads as an end-of-file while the rock is not
+				 * connected, and waits for us before it salvages.
+				 */
+				r->kreaders++;
+				pthread_mutex_unlock(&r->rx_lock);
+				n = real.recvmsg(r->fd, msg, flags & ~MSG_WAITALL);
+				e = errno;
+				pthread_mutex_lock(&r->rx_lock);
+				r->kreaders--;
+				if (r->kreaders == 0)
+					pthread_cond_broadcast(&r->rx_cond);
+			} else {
+				n = real.recvmsg(r->fd, msg, (flags & ~MSG_WAITALL) |
+				    MSG_DONTWAIT);
+				e = errno;
+			}
+			if (n > 0 && r->state != ROCK_CONNECTED && !peek) {
+				/*
+				 * The rock was suspended while we were in the kernel:
+				 * these bytes come before any the suspension salvages
+				 * (it waits for us), so they go first in the buffer,
+				 * which the program reads in order.
+				 */
+				io_to_salvage(r, msg, (size_t)n);
+				r->rcvd += (uint64_t)n;
+				pthread_mutex_unlock(&r->rx_lock);
+				continue;
+			}
 			if (n > 0) {
 				if (!peek)
 					r->rcvd += (uint64_t)n;
 				pthread_mutex_unlock(&r->rx_lock);
 				return n;
 			}
+			if (n == 0 && r->state != ROCK_CONNECTED) {
+				pthread_mutex_unlock(&r->rx_lock);
+				continue;       /* woken by a suspension */
+			}
 			if (n == 0) {
 				r->peer_eof = 1;
 				pthread_mutex_unlock(&r->rx_lock);
 				return 0;
 			}
-			e = errno;
 			pthread_mutex_unlock(&r->rx_lock);
+			if (e == EINTR) {
+				errno = EINTR;
+				return -1;
+			}
 			if (e == EAGAIN || e == EWOULDBLOCK) {
 				if (io_nonblocking(r, flags)) {
 					errno = EAGAIN;
@@ -182,6 +227,8 @@ rock_recv(struct rock *r, struct msghdr *msg, int flags)
 				io_wait(r, POLLIN);
 				continue;
 			}
+			if (r->state != ROCK_CONNECTED)
+				continue;
 			if (io_is_failure(e) && !r->peer_eof) {
 				rock_suspend(r, "receiving failed: %s", strerror(e));
 				continue;

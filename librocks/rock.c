@@ -4,6 +4,7 @@
  * data socket, and the end.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -47,6 +48,7 @@ rock_new(int fd, enum rock_role role)
 {
 	pthread_mutexattr_t ma;
 	struct rock *r;
+	int fl;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
@@ -65,6 +67,9 @@ rock_new(int fd, enum rock_role role)
 	pthread_mutex_init(&r->st_lock, &ma);
 	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&r->st_cond, NULL);
+	pthread_cond_init(&r->rx_cond, NULL);
+	fl = fcntl(fd, F_GETFL);
+	r->nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	r->evfd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->resfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->salfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -102,6 +107,7 @@ rock_free(struct rock *r)
 	pthread_mutex_destroy(&r->rx_lock);
 	pthread_mutex_destroy(&r->st_lock);
 	pthread_cond_destroy(&r->st_cond);
+	pthread_cond_destroy(&r->rx_cond);
 	free(r);
 }
 
@@ -301,19 +307,33 @@ rock_suspend(struct rock *r, const char *fmt, ...)
 		(void)real.epoll_ctl(r->eps[i].epfd, EPOLL_CTL_DEL, r->fd, NULL);
 	rock_set_state(r, ROCK_SUSPENDED);
 	if (r->fd >= 0) {
+		struct pollfd p = { .fd = r->fd, .events = POLLRDHUP };
+		int fin;
+
+		/*
+		 * A FIN already in, without a reset (which also reads as the
+		 * end, with POLLHUP or POLLERR): the peer program's close came
+		 * before the failure.
+		 */
+		fin = real.poll(&p, 1, 0) > 0 && (p.revents & POLLRDHUP) &&
+		    !(p.revents & (POLLHUP | POLLERR));
+		/*
+		 * Wake readers blocked in the kernel (nothing goes to the peer)
+		 * and let them finish first: their bytes come before any we
+		 * salvage.  After SHUT_RD, queued bytes still read, then 0.
+		 */
+		real.shutdown(r->fd, SHUT_RD);
+		while (r->kreaders > 0)
+			pthread_cond_wait(&r->rx_cond, &r->rx_lock);
 		/* salvage what the old socket's kernel holds for us */
 		for (;;) {
 			n = real.recv(r->fd, buf, sizeof buf, MSG_DONTWAIT);
-			if (n > 0) {
-				if (rock_salv_put(r, buf, (size_t)n) < 0)
-					break;
-				r->rcvd += (uint64_t)n;
-				continue;
-			}
-			if (n == 0)
-				r->peer_eof = 1;
-			break;
+			if (n <= 0 || rock_salv_put(r, buf, (size_t)n) < 0)
+				break;
+			r->rcvd += (uint64_t)n;
 		}
+		if (fin)
+			r->peer_eof = 1;
 		rock_salv_changed(r);
 		/* when the file goes, it aborts: a FIN is the peer program's close */
 		real.setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);

@@ -80,6 +80,9 @@ struct rock {
 	uint8_t       *salv;        /* salvaged or early bytes, read first */
 	size_t         salv_off, salv_len, salv_cap;
 	int            peer_eof;    /* the peer's program shut down writing */
+	int            kreaders;    /* program threads blocked in the kernel's recv */
+	pthread_cond_t rx_cond;     /* kreaders reached 0 (with rx_lock) */
+	int            nonblock;    /* the program's O_NONBLOCK, tracked by hooks */
 
 	pthread_mutex_t st_lock;
 	pthread_cond_t  st_cond;
@@ -105,6 +108,21 @@ struct rock {
 	int            holds;       /* references; freed at 0 (rock_put) */
 	int            listed;      /* on the process list */
 	struct rock   *next;        /* every rock of the process */
+
+	/* RE-API and rockctl (reapi.c, ctlsock.c): the callbacks and alt under
+	 * reapi's lock, the numbers read and written atomically */
+	struct {
+		void     (*on_suspend)(int, void *);
+		void     (*on_resume)(int, void *);
+		void     (*on_timeout)(int, void *);
+		void      *arg;
+		uint32_t   hb_agreed;   /* the period the peer sends at; 0 unknown */
+		uint64_t   reconnect_ms;    /* 0: rocks_cfg's; UINT64_MAX: never */
+		struct sockaddr_storage alt;    /* alternate last known address */
+		socklen_t  altlen;      /* 0: none */
+		uint64_t   peer_rcvd;   /* rcvd of the peer's last heartbeat */
+		int        peer_rcvd_ok;
+	} reapi;
 };
 
 /* ---- settings (config.c) ------------------------------------------------- */
