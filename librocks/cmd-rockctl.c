@@ -231,7 +231,7 @@ rc_open(struct rc_proc *p)
 	if ((r = ctl_put_hello(&b, &h)) < 0 || (r = rc_send(fd, &b)) < 0 ||
 	    (r = rc_recv(p, &pl, &type)) < 0 || type != CTL_MSG_HELLO ||
 	    (r = ctl_get_hello(&pl, &h)) < 0) {
-		if (r == -ECONNRESET)
+		if (r == -ECONNRESET || r == -EPIPE)
 			snprintf(p->err, sizeof p->err, "process %ld (uid %lu) "
 			    "refused: only its user or root may look at its "
 			    "rocks", p->pid, p->uid);

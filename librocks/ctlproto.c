@@ -96,7 +96,7 @@ ctl_get_addr(struct wbuf *pl, struct ctl_addr *a)
 	if ((r = wbuf_get_bytes(pl, a->addr, n)) < 0 ||
 	    (r = wbuf_get_u16(pl, &a->port)) < 0)
 		return r;
-	return 0;
+	return n == 0 && a->port != 0 ? -EBADMSG : 0;   /* one encoding only */
 }
 
 int
@@ -297,7 +297,7 @@ ctl_duration_str(uint64_t ms, char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 	else if (ms < 1000)
 		snprintf(out, outsz, "%llu ms", (unsigned long long)ms);
-	else if (ms < 10000)
+	else if (ms < 10000 && ms % 1000 >= 100)
 		snprintf(out, outsz, "%llu.%llu s", (unsigned long long)s,
 		    (unsigned long long)(ms % 1000 / 100));
 	else if (s < 60)

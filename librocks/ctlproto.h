@@ -105,7 +105,7 @@ void ctl_addr_set(struct ctl_addr *a, const struct sockaddr_storage *ss,
     socklen_t len);
 /* "198.51.100.7:22", "[2001:db8::1]:22" or "-". */
 void ctl_addr_str(const struct ctl_addr *a, char *out, size_t outsz);
-/* "350 ms", "4.2 s", "41 s", "3 min 5 s", "5 h 2 min", "2 d 23 h". */
+/* "350 ms", "1 s", "4.2 s", "41 s", "3 min 5 s", "5 h 2 min", "2 d 23 h". */
 void ctl_duration_str(uint64_t ms, char *out, size_t outsz);
 /* "512 B", "1.5 KiB", "12.0 MiB". */
 void ctl_bytes_str(uint64_t n, char *out, size_t outsz);

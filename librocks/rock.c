@@ -61,7 +61,7 @@ rock_new(int fd, enum rock_role role)
 	r->hb_ms = rocks_cfg.hb_ms;
 	r->hb_misses = rocks_cfg.hb_misses;
 	pthread_mutexattr_init(&ma);
-	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_NORMAL);
 	pthread_mutex_init(&r->tx_lock, &ma);
 	pthread_mutex_init(&r->rx_lock, &ma);
 	pthread_mutex_init(&r->st_lock, &ma);
