@@ -96,7 +96,8 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRCS) $(EDP_SRCS) librocks/proto.c
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRCS) $(EDP_SRCS) librocks/proto.c \
+    librocks/execfmt.c
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 

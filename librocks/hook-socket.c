@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "librocks/exec.h"
 #include "librocks/hook.h"
 
 static int hook_off;          /* the library failed to start: pass through */
@@ -28,6 +29,8 @@ hook_init(void)
 	rocks_config_load();
 	hook_off = !real_ok || rocks_cfg.disabled;
 	pthread_atfork(NULL, NULL, hook_atfork_child);
+	if (!hook_off)
+		rock_exec_adopt();
 }
 
 static void
@@ -373,12 +376,17 @@ hook_dup_done(int oldfd, int newfd)
 {
 	struct rock *r, *prev;
 
-	if (newfd < 0 || (r = rock_lookup(oldfd)) == NULL)
+	if (newfd < 0)
 		return newfd;
-	if ((prev = rock_lookup(newfd)) != NULL && prev != r && hook_unname(prev, newfd)) {
+	r = rock_lookup(oldfd);
+	/* newfd named another rock (or this one) before: not any more */
+	if ((prev = rock_lookup(newfd)) != NULL && prev != r &&
+	    hook_unname(prev, newfd)) {
 		rock_set_state(prev, ROCK_CLOSED);
 		rock_release(prev);
 	}
+	if (r == NULL || prev == r)
+		return newfd;
 	if (r->ndups == (int)(sizeof r->dups / sizeof r->dups[0])) {
 		log_once(EVLOG_WARN, "more than 8 names for one rock; the "
 		    "extra ones act as plain sockets");

@@ -240,7 +240,8 @@ init_finish(struct rock *r)
 		return rc;
 	r->established_ns = r->last_rx_ns = rock_now_ns();
 	rock_set_state(r, ROCK_CONNECTED);
-	rock_list_add(r);
+	if (!r->listed)
+		rock_list_add(r);
 	return 0;
 }
 
@@ -322,8 +323,11 @@ rock_accepted(int fd, int *again)
 		return 0;
 	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_SERVER)) == NULL)
 		return 0;
-	if (rock_bind_fd(fd, r) < 0)
+	if (rock_bind_fd(fd, r) < 0) {
 		rock_release(r);
+		return 0;
+	}
+	rock_list_add(r);       /* so that exec carries it, undecided */
 	return 0;
 }
 
