@@ -20,29 +20,6 @@
 #include "librocks/real.h"
 #include "librocks/rock.h"
 
-static struct edp_io init_io;
-
-static int
-init_io_dup3(int a, int b, int f)
-{
-	return real.dup3(a, b, f);
-}
-
-static const struct edp_io *
-init_edp_io(void)
-{
-	if (init_io.socket == NULL) {
-		init_io.socket = real.socket;
-		init_io.connect = real.connect;
-		init_io.recv = real.recv;
-		init_io.send = real.send;
-		init_io.shutdown = real.shutdown;
-		init_io.poll = real.poll;
-		init_io.close = real.close;
-		init_io.dup3 = init_io_dup3;
-	}
-	return &init_io;
-}
 
 /* The most the kernel may ever hold unacknowledged for one socket. */
 static size_t
@@ -92,14 +69,14 @@ init_recv_frame(int fd, uint16_t want, uint8_t *buf, struct wbuf *pl,
 	uint16_t type;
 	int r;
 
-	if ((r = edp_recv_exact(init_edp_io(), fd, hdr, sizeof hdr, deadline)) < 0)
+	if ((r = edp_recv_exact(real_edp_io(), fd, hdr, sizeof hdr, deadline)) < 0)
 		return r;
 	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 	    (uint32_t)hdr[2] << 8 | hdr[3];
 	type = (uint16_t)(hdr[4] << 8 | hdr[5]);
 	if (type != want || len > ROCKS_MSG_MAX)
 		return -EBADMSG;
-	if ((r = edp_recv_exact(init_edp_io(), fd, buf, len, deadline)) < 0)
+	if ((r = edp_recv_exact(real_edp_io(), fd, buf, len, deadline)) < 0)
 		return r;
 	wbuf_view(pl, buf, len);
 	return 0;
@@ -140,7 +117,7 @@ init_rocks(int fd, int is_client, uint16_t version, int deadline_ms, void *arg,
 		in.hb_misses = (uint8_t)(rocks_cfg.hb_misses > 255 ? 255 :
 		    rocks_cfg.hb_misses);
 		if ((rc = rocks_put_init(&b, &in)) < 0 ||
-		    (rc = edp_send_all(init_edp_io(), fd, b.data, b.len,
+		    (rc = edp_send_all(real_edp_io(), fd, b.data, b.len,
 		    deadline)) < 0 ||
 		    (rc = init_recv_frame(fd, ROCKS_MSG_INIT_OK, buf, &pl,
 		    deadline)) < 0 || (rc = rocks_get_init_ok(&pl, &ok)) < 0) {
@@ -169,7 +146,7 @@ init_rocks(int fd, int is_client, uint16_t version, int deadline_ms, void *arg,
 		ok.rcvbuf = init_bufsize(fd, SO_RCVBUF);
 		ok.ctl_port = ctl_port();
 		if ((rc = rocks_put_init_ok(&b, &ok)) < 0 ||
-		    (rc = edp_send_all(init_edp_io(), fd, b.data, b.len,
+		    (rc = edp_send_all(real_edp_io(), fd, b.data, b.len,
 		    deadline)) < 0) {
 			snprintf(cause, causelen, "sending INIT_OK: %s",
 			    strerror(-rc));
@@ -198,7 +175,7 @@ static void
 init_config(struct edp_config *cfg, struct edp_enh *enh, struct rock *r)
 {
 	edp_config_default(cfg);
-	cfg->io = init_edp_io();
+	cfg->io = real_edp_io();
 	*enh = (struct edp_enh){ .name = "rocks", .vmin = 1, .vmax = 1,
 	    .init = init_rocks, .arg = r };
 	cfg->enh = enh;
@@ -301,7 +278,7 @@ rock_accepted(int fd, int *again)
 	int k;
 
 	*again = 0;
-	k = edp_server_classify(init_edp_io(), fd);
+	k = edp_server_classify(real_edp_io(), fd);
 	if (k == EDP_S_UNDECIDED && rocks_cfg.accept_wait_ms > 0) {
 		/*
 		 * A probe's end-of-file follows its handshake by the client's
@@ -311,10 +288,10 @@ rock_accepted(int fd, int *again)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
 		if (real.poll(&p, 1, (int)rocks_cfg.accept_wait_ms) > 0)
-			k = edp_server_classify(init_edp_io(), fd);
+			k = edp_server_classify(real_edp_io(), fd);
 	}
 	if (k == EDP_S_PROBE) {
-		(void)edp_server_answer_probe(init_edp_io(), fd);
+		(void)edp_server_answer_probe(real_edp_io(), fd);
 		real.close(fd);
 		*again = 1;
 		return 0;
@@ -365,10 +342,10 @@ rock_classify(struct rock *r, int wait)
 	int k, fd = r->fd, rc;
 
 	for (;;) {
-		k = edp_server_classify(init_edp_io(), fd);
+		k = edp_server_classify(real_edp_io(), fd);
 		switch (k) {
 		case EDP_S_PROBE:
-			(void)edp_server_answer_probe(init_edp_io(), fd);
+			(void)edp_server_answer_probe(real_edp_io(), fd);
 			real.shutdown(fd, SHUT_WR);
 			goto plain;
 		case EDP_S_ENHANCED:

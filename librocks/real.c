@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "edp/edp.h"
 #include "librocks/real.h"
 
 struct real_fns real;
@@ -69,4 +70,29 @@ void
 real_init(void)
 {
 	pthread_once(&real_once, real_fill);
+}
+
+static int
+real_dup3(int a, int b, int f)
+{
+	return real.dup3(a, b, f);
+}
+
+const struct edp_io *
+real_edp_io(void)
+{
+	static struct edp_io io;
+
+	real_init();
+	if (io.socket == NULL) {
+		io.socket = real.socket;
+		io.connect = real.connect;
+		io.recv = real.recv;
+		io.send = real.send;
+		io.shutdown = real.shutdown;
+		io.poll = real.poll;
+		io.close = real.close;
+		io.dup3 = real_dup3;
+	}
+	return &io;
 }

@@ -52,4 +52,8 @@ extern int real_ok;          /* 0: a symbol is missing; every hook passes throug
 
 void real_init(void);
 
+/* The EDP's system calls, through the real functions (never our hooks). */
+struct edp_io;
+const struct edp_io *real_edp_io(void);
+
 #endif

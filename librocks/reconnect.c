@@ -26,29 +26,6 @@
 
 #define RC_STEP_MS 3000
 
-static struct edp_io rc_io;
-
-static int
-rc_dup3(int a, int b, int f)
-{
-	return real.dup3(a, b, f);
-}
-
-static const struct edp_io *
-rc_edp_io(void)
-{
-	if (rc_io.socket == NULL) {
-		rc_io.socket = real.socket;
-		rc_io.connect = real.connect;
-		rc_io.recv = real.recv;
-		rc_io.send = real.send;
-		rc_io.shutdown = real.shutdown;
-		rc_io.poll = real.poll;
-		rc_io.close = real.close;
-		rc_io.dup3 = rc_dup3;
-	}
-	return &rc_io;
-}
 
 /*
  * A failed attempt ends in a reset, never a FIN: the other side may have
@@ -87,7 +64,7 @@ rc_deadline(void)
 static int
 rc_send(int s, struct wbuf *b)
 {
-	return edp_send_all(rc_edp_io(), s, b->data, b->len, rc_deadline());
+	return edp_send_all(real_edp_io(), s, b->data, b->len, rc_deadline());
 }
 
 /* Reads one frame of the expected type (or REFUSED, with its reason). */
@@ -100,7 +77,7 @@ rc_recv(int s, uint16_t want, uint8_t *buf, struct wbuf *pl, char *why,
 	uint16_t type;
 	int r;
 
-	if ((r = edp_recv_exact(rc_edp_io(), s, hdr, sizeof hdr,
+	if ((r = edp_recv_exact(real_edp_io(), s, hdr, sizeof hdr,
 	    rc_deadline())) < 0)
 		return r;
 	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
@@ -108,7 +85,7 @@ rc_recv(int s, uint16_t want, uint8_t *buf, struct wbuf *pl, char *why,
 	type = (uint16_t)(hdr[4] << 8 | hdr[5]);
 	if (len > ROCKS_MSG_MAX)
 		return -EMSGSIZE;
-	if ((r = edp_recv_exact(rc_edp_io(), s, buf, len, rc_deadline())) < 0)
+	if ((r = edp_recv_exact(real_edp_io(), s, buf, len, rc_deadline())) < 0)
 		return r;
 	wbuf_view(pl, buf, len);
 	if (type == ROCKS_MSG_REFUSED) {
@@ -254,7 +231,7 @@ rc_try(struct rock *r)
 	rc_log_bytes(r, "reconnect", &b);
 	if ((rc = rc_send(s, &b)) < 0)
 		goto out;
-	if ((rc = edp_recv_exact(rc_edp_io(), s, hello, sizeof hello,
+	if ((rc = edp_recv_exact(real_edp_io(), s, hello, sizeof hello,
 	    rc_deadline())) < 0)
 		goto out;
 	wbuf_view(&hb, hello, sizeof hello);
@@ -410,7 +387,7 @@ reconnect_accept(int s)
 	int rc;
 
 	wbuf_init(&b, 0);
-	if (edp_recv_exact(rc_edp_io(), s, hello, sizeof hello,
+	if (edp_recv_exact(real_edp_io(), s, hello, sizeof hello,
 	    rc_deadline()) < 0)
 		goto out;
 	wbuf_view(&hb, hello, sizeof hello);
