@@ -77,7 +77,7 @@ asan: deps
 	@$(MAKE) --no-print-directory O=build-asan \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    all check-unit
-	@ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 $(MAKE) --no-print-directory O=build-asan \
+	@EVICT_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 $(MAKE) --no-print-directory O=build-asan \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check-integ
 

@@ -34,10 +34,15 @@ both() {        # both NAME CMD...: run plain and under rock, compare
 hexec client redis-cli -h "$S" SET k evict >/dev/null
 both redis-cli redis-cli -h "$S" GET k
 both redis-cli-info sh -c "redis-cli -h $S DBSIZE"
-both curl-index curl -sS "http://$S/index.html"
-both curl-big sh -c "curl -sS http://$S/big.bin | sha256sum | cut -c1-64"
-[ "$(hexec client "$ROCK" sh -c "curl -sS http://$S/big.bin | sha256sum | cut -c1-64")" = "$big" ] ||
-	fail "download under rock differs from the file"
+if [ -n "${EVICT_SANITIZED:-}" ]; then
+	# curl with a preloaded libasan hangs in setlocale, without evict too
+	lib_note "curl left out: this build preloads libasan"
+else
+	both curl-index curl -sS "http://$S/index.html"
+	both curl-big sh -c "curl -sS http://$S/big.bin | sha256sum | cut -c1-64"
+	[ "$(hexec client "$ROCK" sh -c "curl -sS http://$S/big.bin | sha256sum | cut -c1-64")" = "$big" ] ||
+		fail "download under rock differs from the file"
+fi
 SSH=(ssh -i "$T/id_peer" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
     -o BatchMode=yes -o LogLevel=ERROR "root@$S")
 both ssh "${SSH[@]}" 'echo hello; seq 1 500 | sha256sum'
