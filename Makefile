@@ -97,7 +97,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRCS) $(EDP_SRCS) librocks/proto.c \
-    librocks/execfmt.c
+    librocks/execfmt.c librocks/ctlproto.c
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
@@ -109,14 +109,14 @@ lint:
 	@tools/lint.sh
 
 # ---- install --------------------------------------------------------------
-install: all
+install: all install-rocks
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/evict \
 	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(LIBS_SO) $(DESTDIR)$(PREFIX)/lib/evict/
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 
-uninstall:
+uninstall: uninstall-rocks
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/evict/,$(notdir $(LIBS_SO)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))

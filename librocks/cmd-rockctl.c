@@ -29,10 +29,10 @@
 #include "common/wbuf.h"
 #include "librocks/ctlproto.h"
 
-#define RC_MAX_PROCS  4096
-#define RC_MAX_ROCKS  (1u << 20)
+#define RCTL_MAX_PROCS  4096
+#define RCTL_MAX_ROCKS  (1u << 20)
 
-struct rc_proc {
+struct rctl_proc {
 	long            pid;            /* from the name, then the credentials */
 	unsigned long   uid;
 	char            program[CTL_PROGRAM_MAX];
@@ -44,8 +44,8 @@ struct rc_proc {
 	int             gone;           /* it ended before it could be asked */
 };
 
-static int rc_json;
-static int rc_timeout_ms = 2000;
+static int rctl_json;
+static int rctl_timeout_ms = 2000;
 
 static void
 usage(FILE *f)
@@ -68,9 +68,9 @@ usage(FILE *f)
 
 /* The listening sockets named evict-rocks/UID/PID (want_pid < 0: any). */
 static size_t
-rc_find(struct rc_proc **out, long want_pid, int any_uid)
+rctl_find(struct rctl_proc **out, long want_pid, int any_uid)
 {
-	struct rc_proc *v = NULL, *nv;
+	struct rctl_proc *v = NULL, *nv;
 	size_t n = 0, cap = 0, i;
 	char line[512], path[256], tail[2];
 	unsigned long uid, flags, type, st, inode;
@@ -97,7 +97,7 @@ rc_find(struct rc_proc **out, long want_pid, int any_uid)
 		for (i = 0; i < n; i++)
 			if (v[i].pid == pid)
 				break;
-		if (i < n || n == RC_MAX_PROCS)
+		if (i < n || n == RCTL_MAX_PROCS)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -117,7 +117,7 @@ rc_find(struct rc_proc **out, long want_pid, int any_uid)
 }
 
 static int
-rc_send(int fd, const struct wbuf *b)
+rctl_send(int fd, const struct wbuf *b)
 {
 	size_t off = 0;
 	ssize_t k;
@@ -135,13 +135,13 @@ rc_send(int fd, const struct wbuf *b)
 
 /* One reply frame; a closed connection right away means "not allowed". */
 static int
-rc_recv(struct rc_proc *p, struct wbuf *pl, uint16_t *type)
+rctl_recv(struct rctl_proc *p, struct wbuf *pl, uint16_t *type)
 {
 	char text[CTL_TEXT_MAX];
 	uint32_t code;
 	int r;
 
-	r = ipc_recv_frame(p->fd, pl, type, CTL_REPLY_MAX, rc_timeout_ms);
+	r = ipc_recv_frame(p->fd, pl, type, CTL_REPLY_MAX, rctl_timeout_ms);
 	if (r == 0 || r == -ECONNRESET || r == -EPIPE)
 		return -ECONNRESET;
 	if (r < 0)
@@ -155,7 +155,7 @@ rc_recv(struct rc_proc *p, struct wbuf *pl, uint16_t *type)
 }
 
 static void
-rc_close(struct rc_proc *p)
+rctl_close(struct rctl_proc *p)
 {
 	if (p->fd >= 0)
 		close(p->fd);
@@ -163,7 +163,7 @@ rc_close(struct rc_proc *p)
 }
 
 static int
-rc_connect_abstract(const char *name)
+rctl_connect_abstract(const char *name)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
@@ -177,7 +177,7 @@ rc_connect_abstract(const char *name)
 	/* a full backlog answers EAGAIN: try again for a while */
 	for (tries = 0; connect(fd, (struct sockaddr *)&sa, len) < 0; tries++) {
 		if ((errno != EAGAIN && errno != EINTR) ||
-		    tries * 10 > rc_timeout_ms) {
+		    tries * 10 > rctl_timeout_ms) {
 			int e = errno;
 
 			close(fd);
@@ -190,7 +190,7 @@ rc_connect_abstract(const char *name)
 
 /* Connects and says hello; fills p->err on failure. */
 static int
-rc_open(struct rc_proc *p)
+rctl_open(struct rctl_proc *p)
 {
 	struct ctl_hello h = { .version = CTL_PROTO_VERSION };
 	struct wbuf b, pl;
@@ -200,7 +200,7 @@ rc_open(struct rc_proc *p)
 	int fd, r;
 
 	snprintf(name, sizeof name, CTL_NAME_FMT, p->uid, p->pid);
-	if ((fd = rc_connect_abstract(name)) < 0) {
+	if ((fd = rctl_connect_abstract(name)) < 0) {
 		if (fd == -ECONNREFUSED || fd == -ENOENT)
 			p->gone = 1;
 		snprintf(p->err, sizeof p->err, "cannot connect to @%s: %s", name,
@@ -212,14 +212,14 @@ rc_open(struct rc_proc *p)
 		snprintf(p->err, sizeof p->err, "@%s is served by uid %lu, not "
 		    "%lu: not believed", name, r < 0 ? 0ul : (unsigned long)uc.uid,
 		    p->uid);
-		rc_close(p);
+		rctl_close(p);
 		return -1;
 	}
 	if (geteuid() != 0 && uc.uid != geteuid() && uc.uid != 0) {
 		snprintf(p->err, sizeof p->err, "process %ld runs as uid %lu: "
 		    "only that user or root may look at its rocks", p->pid,
 		    (unsigned long)uc.uid);
-		rc_close(p);
+		rctl_close(p);
 		return -1;
 	}
 	p->pid = (long)uc.pid;
@@ -228,8 +228,8 @@ rc_open(struct rc_proc *p)
 	h.pid = (uint32_t)getpid();
 	h.uid = (uint32_t)geteuid();
 	snprintf(h.program, sizeof h.program, "rockctl");
-	if ((r = ctl_put_hello(&b, &h)) < 0 || (r = rc_send(fd, &b)) < 0 ||
-	    (r = rc_recv(p, &pl, &type)) < 0 || type != CTL_MSG_HELLO ||
+	if ((r = ctl_put_hello(&b, &h)) < 0 || (r = rctl_send(fd, &b)) < 0 ||
+	    (r = rctl_recv(p, &pl, &type)) < 0 || type != CTL_MSG_HELLO ||
 	    (r = ctl_get_hello(&pl, &h)) < 0) {
 		if (r == -ECONNRESET || r == -EPIPE)
 			snprintf(p->err, sizeof p->err, "process %ld (uid %lu) "
@@ -241,7 +241,7 @@ rc_open(struct rc_proc *p)
 			    EBADMSG));
 		wbuf_free(&b);
 		wbuf_free(&pl);
-		rc_close(p);
+		rctl_close(p);
 		return -1;
 	}
 	wbuf_free(&b);
@@ -249,8 +249,8 @@ rc_open(struct rc_proc *p)
 	if (h.version != CTL_PROTO_VERSION) {
 		snprintf(p->err, sizeof p->err, "process %ld speaks version %u "
 		    "of the rockctl protocol, this rockctl %u", p->pid,
-		    h.version, CTL_PROTO_VERSION);
-		rc_close(p);
+		    (unsigned)h.version, (unsigned)CTL_PROTO_VERSION);
+		rctl_close(p);
 		return -1;
 	}
 	snprintf(p->program, sizeof p->program, "%s", h.program);
@@ -259,7 +259,7 @@ rc_open(struct rc_proc *p)
 
 /* Asks an open process for its rocks. */
 static int
-rc_list(struct rc_proc *p)
+rctl_list(struct rctl_proc *p)
 {
 	struct ctl_rock *nv;
 	struct wbuf b, pl;
@@ -274,10 +274,10 @@ rc_list(struct rc_proc *p)
 	p->n = 0;
 	wbuf_init(&b, 0);
 	wbuf_init(&pl, CTL_REPLY_MAX + 16);
-	if ((r = ctl_put_list(&b)) < 0 || (r = rc_send(p->fd, &b)) < 0)
+	if ((r = ctl_put_list(&b)) < 0 || (r = rctl_send(p->fd, &b)) < 0)
 		goto fail;
 	for (;;) {
-		if ((r = rc_recv(p, &pl, &type)) < 0)
+		if ((r = rctl_recv(p, &pl, &type)) < 0)
 			goto fail;
 		if (type == CTL_MSG_LIST_END) {
 			if ((r = ctl_get_list_end(&pl, &count, &trunc)) < 0)
@@ -289,7 +289,7 @@ rc_list(struct rc_proc *p)
 			p->truncated = trunc;
 			break;
 		}
-		if (type != CTL_MSG_ROCK || p->n == RC_MAX_ROCKS) {
+		if (type != CTL_MSG_ROCK || p->n == RCTL_MAX_ROCKS) {
 			r = -EBADMSG;
 			goto fail;
 		}
@@ -314,21 +314,21 @@ fail:
 		    "%ld: %s", p->pid, strerror(-r));
 	wbuf_free(&b);
 	wbuf_free(&pl);
-	rc_close(p);
+	rctl_close(p);
 	return -1;
 }
 
 /* Finds and asks processes; returns how many could not be asked. */
 static int
-rc_gather(struct rc_proc **procs, size_t *n, long want_pid, int any_uid)
+rctl_gather(struct rctl_proc **procs, size_t *n, long want_pid, int any_uid)
 {
 	int bad = 0;
 
-	*n = rc_find(procs, want_pid, any_uid);
+	*n = rctl_find(procs, want_pid, any_uid);
 	for (size_t i = 0; i < *n; i++) {
-		struct rc_proc *p = &(*procs)[i];
+		struct rctl_proc *p = &(*procs)[i];
 
-		if (rc_open(p) < 0 || rc_list(p) < 0) {
+		if (rctl_open(p) < 0 || rctl_list(p) < 0) {
 			if (!p->gone)
 				bad++;
 		}
@@ -337,10 +337,10 @@ rc_gather(struct rc_proc **procs, size_t *n, long want_pid, int any_uid)
 }
 
 static void
-rc_free(struct rc_proc *v, size_t n)
+rctl_free(struct rctl_proc *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		rc_close(&v[i]);
+		rctl_close(&v[i]);
 		free(v[i].rocks);
 	}
 	free(v);
@@ -349,7 +349,7 @@ rc_free(struct rc_proc *v, size_t n)
 /* ---- output --------------------------------------------------------------------- */
 
 static void
-rc_json_str(const char *s)
+rctl_json_str(const char *s)
 {
 	putchar('"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -364,7 +364,7 @@ rc_json_str(const char *s)
 }
 
 static void
-rc_json_u64(const char *key, uint64_t v, uint64_t null_value)
+rctl_json_u64(const char *key, uint64_t v, uint64_t null_value)
 {
 	printf(",\"%s\":", key);
 	if (v == null_value)
@@ -374,7 +374,7 @@ rc_json_u64(const char *key, uint64_t v, uint64_t null_value)
 }
 
 static void
-rc_json_addr(const char *key, const struct ctl_addr *a)
+rctl_json_addr(const char *key, const struct ctl_addr *a)
 {
 	char s[80];
 
@@ -384,18 +384,18 @@ rc_json_addr(const char *key, const struct ctl_addr *a)
 		return;
 	}
 	ctl_addr_str(a, s, sizeof s);
-	rc_json_str(s);
+	rctl_json_str(s);
 }
 
 static void
-rc_json_rock(const struct rc_proc *p, const struct ctl_rock *r)
+rctl_json_rock(const struct rctl_proc *p, const struct ctl_rock *r)
 {
 	char id[2 * CTL_ID_LEN + 1], why[512];
 	const char *en;
 
 	ctl_id_str(r->id, id);
 	printf("{\"pid\":%ld,\"uid\":%lu,\"program\":", p->pid, p->uid);
-	rc_json_str(p->program);
+	rctl_json_str(p->program);
 	printf(",\"id\":\"%s\",\"fd\":", id);
 	if (r->fd < 0)
 		printf("null");
@@ -403,37 +403,37 @@ rc_json_rock(const struct rc_proc *p, const struct ctl_rock *r)
 		printf("%d", r->fd);
 	printf(",\"role\":\"%s\",\"state\":\"%s\"", ctl_role_str(r->role),
 	    ctl_state_str(r->state));
-	rc_json_addr("local", &r->local);
-	rc_json_addr("peer", &r->peer);
-	rc_json_addr("reconnect", &r->reconnect);
-	rc_json_u64("sent", r->sent, CTL_UNKNOWN);
-	rc_json_u64("rcvd", r->rcvd, CTL_UNKNOWN);
-	rc_json_u64("in_flight", r->inflight, CTL_UNKNOWN);
-	rc_json_u64("connected_ms", r->age_ms, CTL_UNKNOWN);
-	rc_json_u64("suspended_ms", r->suspended_ms, CTL_UNKNOWN);
-	rc_json_u64("gives_up_ms", r->state == CTL_SUSPENDED ? r->giveup_ms :
+	rctl_json_addr("local", &r->local);
+	rctl_json_addr("peer", &r->peer);
+	rctl_json_addr("reconnect", &r->reconnect);
+	rctl_json_u64("sent", r->sent, CTL_UNKNOWN);
+	rctl_json_u64("rcvd", r->rcvd, CTL_UNKNOWN);
+	rctl_json_u64("in_flight", r->inflight, CTL_UNKNOWN);
+	rctl_json_u64("connected_ms", r->age_ms, CTL_UNKNOWN);
+	rctl_json_u64("suspended_ms", r->suspended_ms, CTL_UNKNOWN);
+	rctl_json_u64("gives_up_ms", r->state == CTL_SUSPENDED ? r->giveup_ms :
 	    CTL_NEVER, CTL_NEVER);
-	rc_json_u64("retry_ms", r->retry_ms, CTL_UNKNOWN);
-	rc_json_u64("heartbeat_ms", r->hb_ms, CTL_UNKNOWN);
-	rc_json_u64("heartbeat_misses", r->hb_misses, CTL_UNKNOWN);
-	rc_json_u64("last_heartbeat_ms", r->last_hb_ms, CTL_UNKNOWN);
-	rc_json_u64("reconnects", r->reconnects, CTL_UNKNOWN);
+	rctl_json_u64("retry_ms", r->retry_ms, CTL_UNKNOWN);
+	rctl_json_u64("heartbeat_ms", r->hb_ms, CTL_UNKNOWN);
+	rctl_json_u64("heartbeat_misses", r->hb_misses, CTL_UNKNOWN);
+	rctl_json_u64("last_heartbeat_ms", r->last_hb_ms, CTL_UNKNOWN);
+	rctl_json_u64("reconnects", r->reconnects, CTL_UNKNOWN);
 	printf(",\"error\":");
 	en = r->err != 0 ? strerrorname_np((int)r->err) : NULL;
 	if (en != NULL)
-		rc_json_str(en);
+		rctl_json_str(en);
 	else
 		printf("null");
 	printf(",\"cause\":");
-	rc_json_str(r->reason);
+	rctl_json_str(r->reason);
 	ctl_describe(r, why, sizeof why);
 	printf(",\"reason\":");
-	rc_json_str(why);
+	rctl_json_str(why);
 	putchar('}');
 }
 
 static void
-rc_json_all(const struct rc_proc *v, size_t n)
+rctl_json_all(const struct rctl_proc *v, size_t n)
 {
 	int first = 1;
 
@@ -443,7 +443,7 @@ rc_json_all(const struct rc_proc *v, size_t n)
 			if (!first)
 				putchar(',');
 			first = 0;
-			rc_json_rock(&v[i], &v[i].rocks[j]);
+			rctl_json_rock(&v[i], &v[i].rocks[j]);
 		}
 	printf("],\"errors\":[");
 	first = 1;
@@ -454,14 +454,14 @@ rc_json_all(const struct rc_proc *v, size_t n)
 			putchar(',');
 		first = 0;
 		printf("{\"pid\":%ld,\"error\":", v[i].pid);
-		rc_json_str(v[i].err);
+		rctl_json_str(v[i].err);
 		putchar('}');
 	}
 	printf("]}\n");
 }
 
 static void
-rc_table(const struct rc_proc *v, size_t n)
+rctl_table(const struct rctl_proc *v, size_t n)
 {
 	char id[2 * CTL_ID_LEN + 1], peer[64], fl[32], sus[32], why[512];
 	size_t total = 0;
@@ -500,7 +500,7 @@ rc_table(const struct rc_proc *v, size_t n)
 }
 
 static void
-rc_show_rock(const struct ctl_rock *r)
+rctl_show_rock(const struct ctl_rock *r)
 {
 	char id[2 * CTL_ID_LEN + 1], a[64], b[64], c[64], d[32], e[32], f[32];
 
@@ -549,13 +549,13 @@ rc_show_rock(const struct ctl_rock *r)
 /* ---- commands --------------------------------------------------------------------- */
 
 static int
-rc_report_errors(const struct rc_proc *v, size_t n)
+rctl_report_errors(const struct rctl_proc *v, size_t n)
 {
 	int bad = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (v[i].err[0] != '\0' && !v[i].gone) {
-			if (!rc_json)
+			if (!rctl_json)
 				fprintf(stderr, "rockctl: %s\n", v[i].err);
 			bad = 1;
 		}
@@ -565,22 +565,22 @@ rc_report_errors(const struct rc_proc *v, size_t n)
 static int
 cmd_list(void)
 {
-	struct rc_proc *v;
+	struct rctl_proc *v;
 	size_t n;
 	int bad;
 
-	(void)rc_gather(&v, &n, -1, geteuid() == 0);
-	if (rc_json)
-		rc_json_all(v, n);
+	(void)rctl_gather(&v, &n, -1, geteuid() == 0);
+	if (rctl_json)
+		rctl_json_all(v, n);
 	else
-		rc_table(v, n);
-	bad = rc_report_errors(v, n);
-	rc_free(v, n);
+		rctl_table(v, n);
+	bad = rctl_report_errors(v, n);
+	rctl_free(v, n);
 	return bad ? 1 : 0;
 }
 
 static long
-rc_pid_arg(const char *s)
+rctl_pid_arg(const char *s)
 {
 	char *end;
 	long pid;
@@ -595,8 +595,8 @@ rc_pid_arg(const char *s)
 static int
 cmd_show(const char *arg)
 {
-	struct rc_proc *v;
-	long pid = rc_pid_arg(arg);
+	struct rctl_proc *v;
+	long pid = rctl_pid_arg(arg);
 	size_t n;
 	int bad;
 
@@ -605,29 +605,29 @@ cmd_show(const char *arg)
 		return 2;
 	}
 	/* any user's: its refusal says more than silence */
-	(void)rc_gather(&v, &n, pid, 1);
+	(void)rctl_gather(&v, &n, pid, 1);
 	if (n == 0 || (n == 1 && v[0].gone)) {
 		fprintf(stderr, "rockctl: process %ld has no rocks (no control "
 		    "socket in this network namespace)\n", pid);
-		rc_free(v, n);
+		rctl_free(v, n);
 		return 1;
 	}
-	if (rc_json)
-		rc_json_all(v, n);
+	if (rctl_json)
+		rctl_json_all(v, n);
 	else if (v[0].err[0] == '\0') {
 		printf("pid %ld (%s), uid %lu: %zu rock%s%s\n", v[0].pid,
 		    v[0].program, v[0].uid, v[0].n, v[0].n == 1 ? "" : "s",
 		    v[0].truncated ? " (list cut short)" : "");
 		for (size_t j = 0; j < v[0].n; j++)
-			rc_show_rock(&v[0].rocks[j]);
+			rctl_show_rock(&v[0].rocks[j]);
 	}
-	bad = rc_report_errors(v, n);
-	rc_free(v, n);
+	bad = rctl_report_errors(v, n);
+	rctl_free(v, n);
 	return bad ? 1 : 0;
 }
 
 static int
-rc_hex_prefix(const char *s)
+rctl_hex_prefix(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -645,12 +645,12 @@ rc_hex_prefix(const char *s)
  * its process gone (programs often exit on the error); 1 if so.
  */
 static int
-rc_wait_closed(struct rc_proc *p, const uint8_t id[CTL_ID_LEN])
+rctl_wait_closed(struct rctl_proc *p, const uint8_t id[CTL_ID_LEN])
 {
 	size_t j;
 
 	for (int i = 0; i < 40; i++) {
-		if (rc_list(p) < 0)
+		if (rctl_list(p) < 0)
 			return 1;
 		for (j = 0; j < p->n; j++)
 			if (memcmp(p->rocks[j].id, id, CTL_ID_LEN) == 0)
@@ -666,7 +666,7 @@ static int
 cmd_kill(const char *idarg, long only_pid)
 {
 	char want[2 * CTL_ID_LEN + 1], id[2 * CTL_ID_LEN + 1], text[CTL_TEXT_MAX];
-	struct rc_proc *v, *hit = NULL;
+	struct rctl_proc *v, *hit = NULL;
 	struct ctl_rock *rk = NULL;
 	uint8_t rid[CTL_ID_LEN];
 	struct wbuf b, pl;
@@ -675,7 +675,7 @@ cmd_kill(const char *idarg, long only_pid)
 	size_t n, matches = 0;
 	int rc = 1, r;
 
-	if (!rc_hex_prefix(idarg)) {
+	if (!rctl_hex_prefix(idarg)) {
 		fprintf(stderr, "rockctl: kill: '%s' is not a rock id (4 to 32 "
 		    "hex digits, as rockctl list shows)\n", idarg);
 		return 2;
@@ -683,7 +683,7 @@ cmd_kill(const char *idarg, long only_pid)
 	for (size_t i = 0; i <= strlen(idarg); i++)     /* lowercase */
 		want[i] = idarg[i] >= 'A' && idarg[i] <= 'F' ?
 		    (char)(idarg[i] - 'A' + 'a') : idarg[i];
-	(void)rc_gather(&v, &n, only_pid, only_pid > 0 || geteuid() == 0);
+	(void)rctl_gather(&v, &n, only_pid, only_pid > 0 || geteuid() == 0);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < v[i].n; j++) {
 			ctl_id_str(v[i].rocks[j].id, id);
@@ -695,7 +695,7 @@ cmd_kill(const char *idarg, long only_pid)
 			}
 		}
 	if (matches == 0) {
-		(void)rc_report_errors(v, n);
+		(void)rctl_report_errors(v, n);
 		fprintf(stderr, "rockctl: no rock %s in %s\n", idarg,
 		    only_pid > 0 ? "that process" : geteuid() == 0 ?
 		    "any process" : "your processes");
@@ -718,8 +718,8 @@ cmd_kill(const char *idarg, long only_pid)
 	wbuf_init(&b, 0);
 	wbuf_init(&pl, CTL_REPLY_MAX + 16);
 	memcpy(rid, rk->id, CTL_ID_LEN);
-	if ((r = ctl_put_kill(&b, rid)) < 0 || (r = rc_send(hit->fd, &b)) < 0 ||
-	    (r = rc_recv(hit, &pl, &type)) < 0 || type != CTL_MSG_RESULT ||
+	if ((r = ctl_put_kill(&b, rid)) < 0 || (r = rctl_send(hit->fd, &b)) < 0 ||
+	    (r = rctl_recv(hit, &pl, &type)) < 0 || type != CTL_MSG_RESULT ||
 	    (r = ctl_get_result(&pl, &code, text, sizeof text)) < 0) {
 		fprintf(stderr, "rockctl: kill %s in process %ld: %s\n", id,
 		    hit->pid, hit->err[0] ? hit->err : strerror(r < 0 ? -r :
@@ -735,8 +735,8 @@ cmd_kill(const char *idarg, long only_pid)
 		    hit->pid, id, text);
 		goto out;
 	}
-	r = rc_wait_closed(hit, rid);
-	if (rc_json) {
+	r = rctl_wait_closed(hit, rid);
+	if (rctl_json) {
 		printf("{\"pid\":%ld,\"id\":\"%s\",\"aborted\":%s}\n", hit->pid, id,
 		    r ? "true" : "false");
 	} else if (r)
@@ -747,7 +747,7 @@ cmd_kill(const char *idarg, long only_pid)
 		    hit->pid, hit->program, id);
 	rc = 0;
 out:
-	rc_free(v, n);
+	rctl_free(v, n);
 	return rc;
 }
 
@@ -768,20 +768,20 @@ main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "jt:p:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			rc_json = 1;
+			rctl_json = 1;
 			break;
 		case 't':
 			errno = 0;
-			rc_timeout_ms = (int)strtol(optarg, &end, 10);
-			if (errno || *end || rc_timeout_ms < 1 ||
-			    rc_timeout_ms > 600000) {
+			rctl_timeout_ms = (int)strtol(optarg, &end, 10);
+			if (errno || *end || rctl_timeout_ms < 1 ||
+			    rctl_timeout_ms > 600000) {
 				fprintf(stderr, "rockctl: --timeout is 1 to 600000 "
 				    "ms, not '%s'\n", optarg);
 				return 2;
 			}
 			break;
 		case 'p':
-			if ((only_pid = rc_pid_arg(optarg)) < 0) {
+			if ((only_pid = rctl_pid_arg(optarg)) < 0) {
 				fprintf(stderr, "rockctl: --pid: '%s' is not a "
 				    "process id\n", optarg);
 				return 2;

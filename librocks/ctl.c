@@ -133,6 +133,9 @@ ctl_tick(struct evloop *loop, int64_t id, void *arg)
 			    "gave up", (unsigned long long)
 			    ((t.now - r->suspended_ns) / 1000000000ull));
 			rock_abort(r, ETIMEDOUT, why);
+			reapi_notify(r, REAPI_TIMEOUT);
+			if (r->app_closed && r->listed)
+				rock_release(r);    /* nobody else will */
 		}
 		rock_put(r);
 	}
@@ -217,6 +220,8 @@ ctl_udp_in(struct evloop *loop, int fd, uint32_t events, void *arg)
 			continue;
 		}
 		r->hb_seq_rx = hb.seq;
+		__atomic_store_n(&r->reapi.peer_rcvd, hb.rcvd, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->reapi.peer_rcvd_ok, 1, __ATOMIC_RELAXED);
 		r->last_rx_ns = rock_now_ns();
 		ctl_unmap(&src, &slen);
 		if (!ctl_same_addr(&src, &r->peer_ctl)) {

@@ -94,6 +94,7 @@ ctlsock_snap(struct rock *r, uint64_t now, struct ctl_rock *o)
 {
 	enum rock_state st = __atomic_load_n(&r->state, __ATOMIC_RELAXED);
 	uint64_t deadline;
+	size_t n;
 
 	memset(o, 0, sizeof *o);
 	memcpy(o->id, r->id, CTL_ID_LEN);
@@ -125,9 +126,10 @@ ctlsock_snap(struct rock *r, uint64_t now, struct ctl_rock *o)
 	    cs_ms_since(now, r->last_rx_ns);
 	o->reconnects = r->reconnects;
 	o->err = r->err > 0 ? (uint32_t)r->err : 0;
-	/* written by other threads meanwhile at worst: always terminated */
-	memcpy(o->reason, r->reason, sizeof o->reason < sizeof r->reason ?
-	    sizeof o->reason - 1 : sizeof r->reason - 1);
+	/* written by other threads meanwhile at worst: bounded, terminated */
+	n = strnlen(r->reason, sizeof r->reason - 1);
+	memcpy(o->reason, r->reason, n < sizeof o->reason ? n :
+	    sizeof o->reason - 1);
 }
 
 /* ---- clients ------------------------------------------------------------------- */
@@ -267,6 +269,7 @@ cs_kill_thread(void *arg)
 {
 	struct cs_kill_job *job = arg;
 	struct rock *r = job->r;
+	int orphan = 0;
 
 	/* as a reconnection does: no I/O, no replay, no install meanwhile */
 	pthread_mutex_lock(&r->tx_lock);
@@ -274,10 +277,15 @@ cs_kill_thread(void *arg)
 	if (r->state == ROCK_CONNECTED || r->state == ROCK_SUSPENDED) {
 		if (r->state == ROCK_CONNECTED && r->fd >= 0)
 			cs_reset(r->fd);
+		/* closed by the program while suspended: nobody else will
+		 * take it off the list now that it will not resume */
+		orphan = r->app_closed;
 		rock_abort(r, ECONNRESET, job->why);
 	}
 	pthread_mutex_unlock(&r->rx_lock);
 	pthread_mutex_unlock(&r->tx_lock);
+	if (orphan)
+		rock_release(r);
 	rock_put(r);
 	free(job);
 	return NULL;

@@ -17,6 +17,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "edp/edp.h"
+#include "librocks/ctlsock.h"
 #include "librocks/real.h"
 #include "librocks/rock.h"
 
@@ -113,9 +114,8 @@ init_rocks(int fd, int is_client, uint16_t version, int deadline_ms, void *arg,
 		in.sndbuf = init_bufsize(fd, SO_SNDBUF);
 		in.rcvbuf = init_bufsize(fd, SO_RCVBUF);
 		in.ctl_port = ctl_port();
-		in.hb_ms = rocks_cfg.hb_ms;
-		in.hb_misses = (uint8_t)(rocks_cfg.hb_misses > 255 ? 255 :
-		    rocks_cfg.hb_misses);
+		in.hb_ms = r->hb_ms;
+		in.hb_misses = (uint8_t)(r->hb_misses > 255 ? 255 : r->hb_misses);
 		if ((rc = rocks_put_init(&b, &in)) < 0 ||
 		    (rc = edp_send_all(real_edp_io(), fd, b.data, b.len,
 		    deadline)) < 0 ||
@@ -241,6 +241,7 @@ rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_CLIENT)) == NULL)
 		return real.connect(fd, sa, len);
+	reapi_adopt(r);         /* settings made on the fd before connect() */
 	init_config(&cfg, &enh, r);
 	rc = edp_connect(fd, sa, len, &cfg, &res);
 	if (rc < 0) {

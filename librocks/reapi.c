@@ -282,6 +282,8 @@ ra_rock(int fd, struct rock **rp)
 		return -EBADF;
 	if ((r = rock_lookup(fd)) == NULL)
 		return ra_unconnected(fd) ? 1 : -ENOTSUP;
+	if (__builtin_expect(ctl_need_restart, 0))
+		(void)ctl_start();      /* a forked child: callbacks need it */
 	if (r->state == ROCK_UNDECIDED) {
 		/* classify it now if its first bytes are there */
 		r = hook_rock(fd, 0, MSG_DONTWAIT, &eagain);

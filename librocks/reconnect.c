@@ -21,6 +21,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "edp/edp.h"
+#include "librocks/ctlsock.h"
 #include "librocks/real.h"
 #include "librocks/rock.h"
 
@@ -159,6 +160,7 @@ rc_replay_install(struct rock *r, int s, uint64_t peer_rcvd)
 	log_info("rock %d resumed after %.3f s: replayed %zu bytes",
 	    r->fd, (rock_now_ns() - r->suspended_ns) / 1e9, total);
 	rock_set_state(r, ROCK_CONNECTED);
+	reapi_notify(r, REAPI_RESUME);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include "common/crypto.h"
 #include "common/log.h"
+#include "librocks/ctlsock.h"
 #include "librocks/real.h"
 #include "librocks/rock.h"
 
@@ -306,6 +307,7 @@ rock_suspend(struct rock *r, const char *fmt, ...)
 	for (i = 0; i < r->neps && r->fd >= 0; i++)
 		(void)real.epoll_ctl(r->eps[i].epfd, EPOLL_CTL_DEL, r->fd, NULL);
 	rock_set_state(r, ROCK_SUSPENDED);
+	reapi_notify(r, REAPI_SUSPEND);
 	if (r->fd >= 0) {
 		struct pollfd p = { .fd = r->fd, .events = POLLRDHUP };
 		int fin;

@@ -10,7 +10,7 @@ pkgs=(
 	# unit tests (Check) and fuzzing (libFuzzer with clang)
 	check libsubunit-dev clang libclang-rt-14-dev
 	# test hosts: namespaces, faults, shaping
-	iproute2 iptables iputils-ping procps conntrack
+	iproute2 iptables iputils-ping procps conntrack jq
 	# real peers the integration tests start
 	openssh-server openssh-client redis-server redis-tools nginx-light curl
 	# X11: displays, programs to move, and the libraries guievict uses
