@@ -40,6 +40,8 @@ echo "* the laptop's link goes down for 6 s"
 link_down laptop
 lib_sleep 4
 show "4 s into the outage"
+echo "  rockctl list, on the laptop, during the outage:"
+hexec laptop "$PWD/$O/bin/rockctl" list 2>&1 | sed 's/^/    /'
 lib_sleep 2
 link_up laptop
 lib_sleep 1
