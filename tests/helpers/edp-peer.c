@@ -171,6 +171,46 @@ serve_one(int fd)
 	echo(fd);
 }
 
+/*
+ * banner, without a process per connection: one poll loop sends the banner
+ * at accept and closes each connection at its end-of-file, so benchmarks
+ * time the protocol, not fork().
+ */
+static int run_banner(int lfd) __attribute__((noreturn));
+
+static int
+run_banner(int lfd)
+{
+	static const char banner[] = "220 edp-peer ready\r\n";
+	struct pollfd p[256];
+	char buf[4096];
+	nfds_t n = 1, i;
+	ssize_t r;
+	int fd;
+
+	p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	for (;;) {
+		if (poll(p, n, -1) < 0)
+			continue;
+		for (i = n; i-- > 1;) {
+			if (!p[i].revents)
+				continue;
+			r = read(p[i].fd, buf, sizeof buf);
+			if (r > 0)
+				continue;
+			close(p[i].fd);
+			p[i] = p[--n];
+		}
+		if ((p[0].revents & POLLIN) && (fd = accept(lfd, NULL, NULL)) >= 0) {
+			send_all(fd, banner, sizeof banner - 1);
+			if (n == sizeof p / sizeof p[0])
+				close(fd);
+			else
+				p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		}
+	}
+}
+
 static int
 run_server(const char *port)
 {
@@ -188,6 +228,8 @@ run_server(const char *port)
 	}
 	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	if (is("banner"))
+		return run_banner(lfd);
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
