@@ -1,16 +1,19 @@
 /*
  * flac: check a flac specification, explain the name space it gives in a
- * context, and (later) run a program in that name space.
+ * context, and run a program in that name space.
  *
  *   flac check [-q] SPEC...
  *   flac explain SPEC [--location NAME|ADDR]... [--env VAR=VALUE]...
  *       [--op OP] [--dot] [PATH...]
- *   flac -f SPEC CMD [ARGS...]
+ *   flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [--]
+ *       CMD [ARGS...]
  *
  * Exit status: 0 fine, 1 the specification has errors, 2 bad usage or a
- * file that cannot be read (and -f, which is not implemented yet).
+ * file that cannot be read; -f: the program's status, or 127 when it is
+ * not in the name space, 126 when it cannot be run.
  */
 #include <arpa/inet.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,11 +23,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flac/lang/ast.h"
 #include "flac/lang/eval.h"
+#include "flac/rt/exec.h"
+#include "flac/rt/real.h"
+#include "flac/rt/rt.h"
+#include "flac/rt/session.h"
+#include "flac/rt/vfs.h"
 
 #define EXIT_SPEC	1
 #define EXIT_USAGE	2
@@ -35,7 +45,8 @@ static const char usage_text[] =
 "usage: flac check [-q] SPEC...\n"
 "       flac explain SPEC [--location NAME|ADDR]... [--env VAR=VALUE]...\n"
 "                         [--op OP] [--dot] [PATH...]\n"
-"       flac -f SPEC COMMAND [ARG...]\n"
+"       flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [--]\n"
+"               COMMAND [ARG...]\n"
 "\n"
 "  check     validate specifications; errors give file:line:column\n"
 "  explain   show which service serves each PATH (or each point where the\n"
@@ -43,7 +54,9 @@ static const char usage_text[] =
 "            operation (read, write, readwrite, create, remove, other);\n"
 "            by default the location is this host and the environment is\n"
 "            this one; --dot draws it for Graphviz\n"
-"  -f        run COMMAND in the name space of SPEC (not implemented yet)\n"
+"  -f        run COMMAND in the name space of SPEC, compiled for this host\n"
+"            (or --location) and this environment (plus --env, which is\n"
+"            also set for COMMAND); its children stay in the name space\n"
 "\n"
 "See flac(1) and docs/flac-language.md.\n";
 
@@ -133,10 +146,10 @@ cmd_print_diags(const struct flac_spec *sp, const char *name)
 
 /*
  * Reads, parses and checks a spec, printing what is wrong.  Returns the
- * spec, or NULL with *status set.
+ * spec, or NULL with *status set; the source too when srcp is not NULL.
  */
 static struct flac_spec *
-cmd_load(const char *path, int *status)
+cmd_load_src(const char *path, int *status, char **srcp, size_t *lenp)
 {
 	const char *name = cmd_display_name(path);
 	struct flac_spec *sp;
@@ -161,17 +174,28 @@ cmd_load(const char *path, int *status)
 		return NULL;
 	}
 	r = flac_load(sp, src, len);
-	free(src);
 	cmd_print_diags(sp, name);
 	if (r != 0) {
+		free(src);
 		if (r == -ENOMEM)
 			fprintf(stderr, "flac: %s: out of memory\n", name);
 		flac_spec_free(sp);
 		*status = EXIT_SPEC;
 		return NULL;
 	}
+	if (srcp != NULL) {
+		*srcp = src;
+		*lenp = len;
+	} else
+		free(src);
 	*status = 0;
 	return sp;
+}
+
+static struct flac_spec *
+cmd_load(const char *path, int *status)
+{
+	return cmd_load_src(path, status, NULL, NULL);
 }
 
 /* ---- check ------------------------------------------------------------ */
@@ -734,6 +758,330 @@ out:
 	return status;
 }
 
+/* ---- run ---------------------------------------------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * A sanitized libflacrt.so needs the sanitizer's runtime first in the
+ * program's library list: the libasan this launcher runs with.
+ */
+static int
+cmd_find_asan(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char *out = arg;
+
+	(void)size;
+	if (info->dlpi_name != NULL && strstr(info->dlpi_name, "libasan.so") !=
+	    NULL) {
+		snprintf(out, PATH_MAX, "%s", info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+#endif
+
+#define EXIT_NOTFOUND	127
+#define EXIT_NOEXEC	126
+
+/* The run-time library: $FLAC_RT, or beside this program. */
+static int
+cmd_find_rt(char *out, size_t sz)
+{
+	static const char *const rel[] = {
+		"/../lib/libflacrt.so",		/* the build tree */
+		"/../lib/evict/libflacrt.so",	/* make install */
+	};
+	const char *env = getenv(SESSION_ENV_RT);
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	size_t i;
+
+	if (env != NULL && env[0] == '/' && access(env, R_OK) == 0) {
+		snprintf(out, sz, "%s", env);
+		return 0;
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return -ENOENT;
+	*slash = '\0';
+	for (i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+		char cand[PATH_MAX + 64];
+
+		snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+		if (access(cand, R_OK) == 0 && realpath(cand, out) != NULL)
+			return 0;
+	}
+	(void)sz;
+	return -ENOENT;
+}
+
+/* A sealed memfd holding len bytes at p, moved to SESSION_FD_MIN or up. */
+static int
+cmd_memfd(const char *name, const void *p, size_t len, int seal,
+    unsigned long *ino)
+{
+	struct stat st;
+	size_t off = 0;
+	ssize_t w;
+	int fd, nfd;
+
+	if ((fd = memfd_create(name, MFD_ALLOW_SEALING)) < 0)
+		return -errno;
+	while (off < len) {
+		if ((w = write(fd, (const char *)p + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -errno;
+		}
+		off += (size_t)w;
+	}
+	if ((seal && fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+	    F_SEAL_SHRINK | F_SEAL_SEAL) != 0) || fstat(fd, &st) != 0) {
+		close(fd);
+		return -errno;
+	}
+	*ino = st.st_ino;
+	nfd = fcntl(fd, F_DUPFD, SESSION_FD_MIN);
+	close(fd);
+	return nfd < 0 ? -errno : nfd;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "location", required_argument, NULL, 'l' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strv names = { 0 }, addrs = { 0 }, env = { 0 };
+	struct flac_spec *sp = NULL;
+	struct flac_ns *ns = NULL;
+	struct session_state st0;
+	struct session_state *shared;
+	struct flac_ctx ctx;
+	unsigned char abuf[16];
+	unsigned long imgino, stateino;
+	const char *specpath, *old;
+	char *src = NULL, *pre = NULL, sess[96], cwd[PATH_MAX];
+	char lib[PATH_MAX];
+	void *img = NULL;
+	size_t srclen = 0, imglen = 0;
+	int ch, located = 0, status = EXIT_USAGE, r, imgfd, statefd, a;
+	char **e;
+
+	/* -f SPEC, -fSPEC, --file SPEC, --file=SPEC */
+	if (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--file") == 0) {
+		if (argc < 3) {
+			fprintf(stderr, "flac: -f needs a specification\n");
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		specpath = argv[2];
+		a = 2;
+	} else if (strncmp(argv[1], "--file=", 7) == 0) {
+		specpath = argv[1] + 7;
+		a = 1;
+	} else if (strncmp(argv[1], "-f", 2) == 0) {
+		specpath = argv[1] + 2;
+		a = 1;
+	} else {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* options up to the command (or "--") */
+	argv[a] = argv[0];
+	argc -= a;
+	argv += a;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+l:e:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			located = 1;
+			if (inet_pton(AF_INET, optarg, abuf) == 1 ||
+			    inet_pton(AF_INET6, optarg, abuf) == 1)
+				r = strv_add(&addrs, optarg);
+			else
+				r = cmd_add_name(&names, optarg);
+			if (r != 0)
+				goto nomem;
+			break;
+		case 'e':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+				fprintf(stderr, "flac: -f: --env takes "
+				    "VAR=VALUE, got '%s'\n", optarg);
+				goto out;
+			}
+			if (putenv(optarg) != 0)
+				goto nomem;
+			break;
+		case 'h':
+			usage(stdout);
+			status = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "flac: -f %s: no command to run\n", specpath);
+		usage(stderr);
+		goto out;
+	}
+	if ((sp = cmd_load_src(specpath, &status, &src, &srclen)) == NULL)
+		goto out;
+	status = EXIT_USAGE;
+	if (!located && cmd_here(&names, &addrs) != 0)
+		goto nomem;
+	for (e = environ; e != NULL && *e != NULL; e++)
+		if (strv_add(&env, *e) != 0)
+			goto nomem;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.names = (const char *const *)names.v;
+	ctx.nnames = names.n;
+	ctx.addrs = (const char *const *)addrs.v;
+	ctx.naddrs = addrs.n;
+	ctx.env = (const char *const *)env.v;
+	ctx.nenv = env.n;
+	if ((r = flac_compile(sp, &ctx, &ns)) != 0) {
+		fprintf(stderr, "flac: %s: cannot compile: %s\n",
+		    cmd_display_name(specpath), strerror(-r));
+		status = EXIT_SPEC;
+		goto out;
+	}
+	/* a select that decided nothing, or a directory of the local file
+	   system that is not there: say so before the program trips */
+	{
+		const struct flac_ns_choice *chs = flac_ns_choices(ns);
+		const struct flac_ns_node *nds = flac_ns_nodes(ns);
+		const struct flac_ns_svc *svs = flac_ns_svcs(ns);
+		struct stat dst;
+		uint32_t k;
+
+		for (k = 0; k < ns->nnodes; k++) {
+			const char *dp = flac_ns_str(ns, nds[k].b);
+
+			if (nds[k].kind != FLAC_NK_SUBTREE ||
+			    nds[nds[k].a].kind != FLAC_NK_SERVICE ||
+			    svs[nds[nds[k].a].a].type != FLAC_SVC_LOCAL ||
+			    stat(dp, &dst) == 0)
+				continue;
+			fprintf(stderr, "flac: warning: %s:%u:%u: %s: %s; what "
+			    "it serves is empty, and writes to it fail\n",
+			    cmd_display_name(specpath), nds[k].line,
+			    nds[k].col, dp, strerror(errno));
+		}
+
+		for (k = 0; k < ns->nchoices; k++)
+			if (chs[k].chosen == FLAC_NS_NONE)
+				fprintf(stderr, "flac: warning: %s:%u:%u: no case "
+				    "of select(%s) matches here; what it serves "
+				    "fails with EACCES\n",
+				    cmd_display_name(specpath), chs[k].line,
+				    chs[k].col, flac_ctx_names[chs[k].ctx]);
+	}
+	if (cmd_find_rt(lib, sizeof lib) != 0) {
+		fprintf(stderr, "flac: cannot find libflacrt.so beside %s or "
+		    "in $%s; build it (make) or set %s\n", argv[0],
+		    SESSION_ENV_RT, SESSION_ENV_RT);
+		goto out;
+	}
+	/* the image and the shared state page, inherited by the program */
+	if ((r = session_image_build(ns, cmd_display_name(specpath), src,
+	    srclen, names.v, names.n, addrs.v, addrs.n, &img, &imglen)) < 0 ||
+	    (imgfd = cmd_memfd("flac-image", img, imglen, 1, &imgino)) < 0) {
+		fprintf(stderr, "flac: cannot make the name space image: %s\n",
+		    strerror(r < 0 ? -r : ENOMEM));
+		goto out;
+	}
+	memset(&st0, 0, sizeof st0);
+	st0.magic = SESSION_MAGIC;
+	st0.version = SESSION_VERSION;
+	if ((statefd = cmd_memfd("flac-state", &st0, sizeof st0, 0,
+	    &stateino)) < 0 || ftruncate(statefd, 4096) != 0) {
+		fprintf(stderr, "flac: cannot make the session's state: %s\n",
+		    strerror(errno));
+		goto out;
+	}
+	shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, statefd, 0);
+	if (shared == MAP_FAILED) {
+		fprintf(stderr, "flac: cannot map the session's state: %s\n",
+		    strerror(errno));
+		goto out;
+	}
+	/* this process takes the name space on, the way the library does,
+	   to find the program in it and to start it there */
+	real_init();
+	rt_ops_libc(&rt_ops);
+	rt_use((const struct flac_ns *)(const void *)((const char *)img +
+	    (imglen - ns->size)), shared);
+	rt.image = img;
+	rt.imagelen = imglen;
+	rt.imgfd = imgfd;
+	rt.imgino = imgino;
+	rt.statefd = statefd;
+	rt.stateino = stateino;
+	snprintf(rt.rtlib, sizeof rt.rtlib, "%s", lib);
+	rt.active = 1;
+	session_env_format(sess, sizeof sess, imgfd, statefd, imgino);
+	setenv(SESSION_ENV, sess, 1);
+	setenv(SESSION_ENV_RT, lib, 1);
+	/* after what is there: a sanitizer's runtime must stay first */
+	if ((old = getenv("LD_PRELOAD")) != NULL && *old != '\0') {
+		if (asprintf(&pre, "%s:%s", old, lib) < 0)
+			goto nomem;
+		setenv("LD_PRELOAD", pre, 1);
+	} else
+		setenv("LD_PRELOAD", lib, 1);
+#if defined(__SANITIZE_ADDRESS__)
+	{
+		static char asan[PATH_MAX];
+		char *both;
+
+		old = getenv("LD_PRELOAD");
+		if (dl_iterate_phdr(cmd_find_asan, asan) && strstr(old,
+		    "libasan.so") == NULL && asprintf(&both, "%s:%s", asan,
+		    old) >= 0) {
+			setenv("LD_PRELOAD", both, 1);
+			free(both);
+		}
+	}
+#endif
+	/* the working directory: the same path, in the name space */
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		snprintf(cwd, sizeof cwd, "/");
+	cwd_set(cwd);
+	if (!rt.identity && (r = vfs_chdir(cwd)) < 0)
+		fprintf(stderr, "flac: warning: %s is not a directory of the "
+		    "name space (%s); starting in the real one\n", cwd,
+		    strerror(-r));
+	ws_reset();
+	r = exec_vpe(argv[optind], argv + optind, environ);
+	fprintf(stderr, "flac: %s: %s\n", argv[optind], r == -ENOENT ?
+	    "not found in the name space" : strerror(-r));
+	status = r == -ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	goto out;
+nomem:
+	fprintf(stderr, "flac: out of memory\n");
+	status = EXIT_USAGE;
+out:
+	free(pre);
+	free(img);
+	free(ns);
+	free(src);
+	flac_spec_free(sp);
+	strv_free(&names);
+	strv_free(&addrs);
+	strv_free(&env);
+	return status;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 int
@@ -751,12 +1099,9 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "-f") == 0 || strncmp(argv[1], "-f", 2) == 0 ||
-	    strncmp(argv[1], "--file", 6) == 0) {
-		fprintf(stderr, "flac: running programs (-f) is not "
-		    "implemented yet\n");
-		return EXIT_USAGE;
-	}
+	if (strncmp(argv[1], "-f", 2) == 0 ||
+	    strncmp(argv[1], "--file", 6) == 0)
+		return cmd_run(argc, argv);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "explain") == 0)

@@ -1,6 +1,7 @@
 # flac/: the flac language (flac/lang: lexer, parser, checker, evaluator;
-# pure, no I/O) and the `flac` command.  The run-time library, flacd and the
-# service plugins come later.
+# pure, no I/O), the run-time (flac/rt: libflacrt.so, the LD_PRELOAD
+# library that puts a program in a name space) and the `flac` command.
+# flacd and the remote service plugins come later (docs/design/flac.md).
 FLAC_LANG_SRCS := flac/lang/lex.c flac/lang/parse.c flac/lang/ast.c \
                   flac/lang/check.c flac/lang/eval.c
 FLAC_LANG_OBJS := $(FLAC_LANG_SRCS:%.c=$(O)/%.o)
@@ -13,9 +14,40 @@ $(FLAC_LANG_LIB): $(FLAC_LANG_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/bin/flac: $(O)/flac/cmd-flac.o $(FLAC_LANG_LIB) $(COMMON_LIB)
+# The run-time's logic, without a hook: linked into the library, the
+# launcher (which resolves the program to run in the name space) and the
+# Check suite.
+FLAC_RT_CORE_SRCS := flac/rt/path.c flac/rt/fdtab.c flac/rt/session.c \
+                     flac/rt/state.c flac/rt/ws.c flac/rt/lcache.c \
+                     flac/rt/view.c flac/rt/layer.c flac/rt/vfs.c \
+                     flac/rt/dir.c flac/rt/cwd.c flac/rt/real.c \
+                     flac/rt/exec.c
+FLAC_RT_CORE_OBJS := $(FLAC_RT_CORE_SRCS:%.c=$(O)/%.o)
+FLAC_RT_CORE      := $(O)/libflacrt-core.a
+FLAC_RT_HOOK_SRCS := flac/rt/init.c flac/rt/hook-open.c flac/rt/hook-stat.c \
+                     flac/rt/hook-path.c flac/rt/hook-dir.c \
+                     flac/rt/hook-cwd.c flac/rt/hook-exec.c
+FLAC_RT_HOOK_OBJS := $(FLAC_RT_HOOK_SRCS:%.c=$(O)/%.o)
+FLAC_RT_SO        := $(O)/lib/libflacrt.so
+LIBS_A  += $(FLAC_RT_CORE)
+LIBS_SO += $(FLAC_RT_SO)
+
+$(FLAC_RT_CORE): $(FLAC_RT_CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FLAC_RT_SO): $(FLAC_RT_HOOK_OBJS) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
+    $(COMMON_LIB) flac/rt/libflacrt.map
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-z,defs \
+	    -Wl,--version-script=flac/rt/libflacrt.map -o $@ \
+	    $(FLAC_RT_HOOK_OBJS) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
+	    $(COMMON_LIB) $(LIBS) -ldl
+
+$(O)/bin/flac: $(O)/flac/cmd-flac.o $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
+    $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -ldl
 
 # Unit tests of flac link the language library, not libedp.  The shorter
 # stem makes GNU make prefer this rule over tests/module.mk's check_%.
@@ -28,6 +60,13 @@ $(O)/tests/unit/check_flac_%: $(O)/tests/unit/check_flac_%.o \
     $(FLAC_LANG_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+# The run-time's Check suite also links its logic (an explicit rule, so
+# it wins over the pattern above).
+$(O)/tests/unit/check_flac_rt: $(O)/tests/unit/check_flac_rt.o \
+    $(FLAC_RT_CORE) $(FLAC_LANG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS) -ldl
 
 # libFuzzer targets over the language, built from source by clang.  The
 # top Makefile sets FUZZ_O after including module files; a rule's target is

@@ -13,6 +13,8 @@ pkgs=(
 	iproute2 iptables iputils-ping procps conntrack jq
 	# real peers the integration tests start
 	openssh-server openssh-client redis-server redis-tools nginx-light curl
+	# programs run inside flac name spaces
+	git vim python3
 	# X11: displays, programs to move, and the libraries guievict uses
 	xvfb xterm x11-apps x11-utils xdotool fontconfig xfonts-base
 	xfonts-75dpi xfonts-100dpi fonts-dejavu-core
