@@ -22,32 +22,49 @@
 #include "librocks/rock.h"
 
 
-/* The most the kernel may ever hold unacknowledged for one socket. */
+/* The third number of a tcp_wmem/tcp_rmem sysctl (the autotuning limit). */
 static size_t
-init_ring_cap(int fd)
+init_sysctl_max(const char *path, size_t dflt)
 {
-	static size_t wmem_max;
-	int sndbuf = 0;
-	socklen_t len = sizeof sndbuf;
-	size_t cap;
+	unsigned long a, b, c;
+	size_t v = dflt;
 	FILE *f;
 
-	if (wmem_max == 0) {
-		unsigned long a, b, c;
-
-		wmem_max = 4u << 20;
-		f = fopen("/proc/sys/net/ipv4/tcp_wmem", "re");
-		if (f != NULL) {
-			if (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3 && c > 0)
-				wmem_max = c;
-			fclose(f);
-		}
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3 && c > 0)
+			v = c;
+		fclose(f);
 	}
-	cap = wmem_max;
+	return v;
+}
+
+/*
+ * The ring must hold every byte the peer may not have after a failure:
+ * what our kernel has not had acknowledged (at most the send buffer,
+ * which autotuning grows to tcp_wmem[2]) and what the peer's kernel
+ * acknowledged but its program never took, which the peer loses if data
+ * arrives between its last salvage and the end of its socket (at most its
+ * receive buffer: tcp_rmem[2], or what it told us if more).  The paper's
+ * rule; the memory is reserved, and pages are used only as bytes flow.
+ */
+static size_t
+init_ring_cap(int fd, uint32_t peer_rcvbuf)
+{
+	static size_t wmem_max, rmem_max;
+	int sndbuf = 0;
+	socklen_t len = sizeof sndbuf;
+	size_t snd, rcv;
+
+	if (wmem_max == 0) {
+		wmem_max = init_sysctl_max("/proc/sys/net/ipv4/tcp_wmem", 4u << 20);
+		rmem_max = init_sysctl_max("/proc/sys/net/ipv4/tcp_rmem", 6u << 20);
+	}
+	snd = wmem_max;
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0 &&
-	    (size_t)sndbuf * 2 > cap)
-		cap = (size_t)sndbuf * 2;
-	return cap;
+	    (size_t)sndbuf * 2 > snd)
+		snd = (size_t)sndbuf * 2;
+	rcv = rmem_max > peer_rcvbuf ? rmem_max : peer_rcvbuf;
+	return snd + rcv;
 }
 
 static uint32_t
@@ -127,6 +144,7 @@ init_rocks(int fd, int is_client, uint16_t version, int deadline_ms, void *arg,
 		}
 		memcpy(r->id, ok.id, ROCKS_ID_LEN);
 		r->peer_ctl_port = ok.ctl_port;
+		r->peer_rcvbuf = ok.rcvbuf;
 		if ((rc = crypto_kx_shared(&kx, ok.pub, shared)) < 0 ||
 		    (rc = rocks_derive_keys(shared, r->id, kx.pub, ok.pub,
 		    r->k_chal, r->k_hb)) < 0) {
@@ -154,6 +172,7 @@ init_rocks(int fd, int is_client, uint16_t version, int deadline_ms, void *arg,
 		}
 		memcpy(r->id, ok.id, ROCKS_ID_LEN);
 		r->peer_ctl_port = in.ctl_port;
+		r->peer_rcvbuf = in.rcvbuf;
 		r->hb_ms = in.hb_ms;          /* the client's policy rules */
 		r->hb_misses = in.hb_misses;
 		if ((rc = crypto_kx_shared(&kx, in.pub, shared)) < 0 ||
@@ -213,7 +232,7 @@ init_finish(struct rock *r)
 		s6 = (struct sockaddr_in6 *)&r->peer_ctl;
 		s6->sin6_port = htons(r->peer_ctl_port);
 	}
-	if ((rc = rock_ring_alloc(r, init_ring_cap(r->fd))) < 0)
+	if ((rc = rock_ring_alloc(r, init_ring_cap(r->fd, r->peer_rcvbuf))) < 0)
 		return rc;
 	r->established_ns = r->last_rx_ns = rock_now_ns();
 	rock_set_state(r, ROCK_CONNECTED);

@@ -282,6 +282,34 @@ rock_swap_fd(struct rock *r, int newfile)
 	return 0;
 }
 
+/*
+ * Ends the dead data connection now, with a reset (a FIN is the peer
+ * program's close): an unconnected socket takes its place under the
+ * program's fd numbers, so the old one goes.  Else its kernel would go on
+ * acknowledging bytes nobody reads, and the peer would keep sending them.
+ */
+static void
+rock_bury(struct rock *r, const struct linger *lg)
+{
+	int old, dummy;
+
+	old = real.dup(r->fd);
+	dummy = real.socket(r->peer.ss_family ? r->peer.ss_family : AF_INET,
+	    SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (old < 0 || dummy < 0 || rock_swap_fd(r, dummy) < 0) {
+		/* keep the old socket; at least it aborts when it goes */
+		real.setsockopt(r->fd, SOL_SOCKET, SO_LINGER, lg, sizeof *lg);
+		if (old >= 0)
+			real.close(old);
+		if (dummy >= 0)
+			real.close(dummy);
+		return;
+	}
+	real.close(dummy);
+	real.setsockopt(old, SOL_SOCKET, SO_LINGER, lg, sizeof *lg);
+	real.close(old);
+}
+
 void
 rock_suspend(struct rock *r, const char *fmt, ...)
 {
@@ -337,8 +365,7 @@ rock_suspend(struct rock *r, const char *fmt, ...)
 		if (fin)
 			r->peer_eof = 1;
 		rock_salv_changed(r);
-		/* when the file goes, it aborts: a FIN is the peer program's close */
-		real.setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		rock_bury(r, &lg);
 	}
 	log_info("rock %d suspended: %s (sent %llu, received %llu)", r->fd,
 	    r->reason, (unsigned long long)r->sent,

@@ -63,6 +63,7 @@ struct rock {
 	struct sockaddr_storage peer_ctl;      /* where heartbeats go; learned */
 	socklen_t      peer_ctllen;
 	uint16_t       peer_ctl_port;          /* the peer's control port (TCP) */
+	uint32_t       peer_rcvbuf;            /* the peer's receive buffer (INIT) */
 
 	uint32_t       hb_ms, hb_misses;
 	uint64_t       hb_seq_tx, hb_seq_rx;
