@@ -841,6 +841,13 @@ edp_client_step(struct edp_client *c, struct pollfd *pfds, nfds_t *npfds,
 			if (p[i].fd == c->dfd && !c->ddone) {
 				c->ddone = 1;
 				c->derr = edp_sock_error(c->dfd);
+				/*
+				 * Established, then reset at once: a plain connect()
+				 * would have succeeded, and the program meets the
+				 * reset at its first read or write, as here.
+				 */
+				if (c->derr == ECONNRESET || c->derr == EPIPE)
+					c->derr = 0;
 			} else if (p[i].fd == c->pfd && !c->pdone) {
 				c->pdone = 1;
 				c->perr = edp_sock_error(c->pfd);
