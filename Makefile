@@ -44,6 +44,7 @@ include librocks/module.mk
 include flac/module.mk
 include guievict/inject/module.mk
 include guievict/xsession/module.mk
+include guievict/module.mk
 include tests/module.mk
 
 all: $(LIBS_A) $(LIBS_SO) $(BINS) $(HELPERS)

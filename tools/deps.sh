@@ -19,7 +19,7 @@ pkgs=(
 	xvfb xterm x11-apps x11-utils xdotool fontconfig xfonts-base
 	xfonts-75dpi xfonts-100dpi fonts-dejavu-core
 	libxcb1-dev libxcb-res0-dev libxcb-shape0-dev libxcb-xfixes0-dev
-	libxcb-render0-dev strace
+	libxcb-render0-dev libxau-dev util-linux strace
 )
 
 missing=()

@@ -58,6 +58,7 @@ struct inject_target {
 	struct preflight_info	 info;
 	uint64_t		 dlopen_addr;
 	uint64_t		 dlerror_addr;
+	uint64_t		 dlsym_addr;	/* 0: not looked for / not found */
 	char			 libc[PATH_MAX];
 };
 
@@ -96,8 +97,8 @@ inject_open_libc(pid_t pid, const struct maps_lib *lib)
 static int
 inject_find_symbols(struct inject_target *tg, char *cause, size_t causelen)
 {
-	struct elfsym_query q[2] = { { .name = "dlopen" },
-	    { .name = "dlerror" } };
+	struct elfsym_query q[3] = { { .name = "dlopen" },
+	    { .name = "dlerror" }, { .name = "dlsym" } };
 	struct maps_lib lib;
 	uint64_t load_vaddr;
 	int fd, r;
@@ -117,7 +118,7 @@ inject_find_symbols(struct inject_target *tg, char *cause, size_t causelen)
 		return cause_set(cause, causelen, -ENOENT,
 		    "process %d: cannot open its libc %s: %s", (int)tg->pid,
 		    lib.path, strerror(-fd));
-	r = elfsym_lookup(fd, q, 2, &load_vaddr);
+	r = elfsym_lookup(fd, q, 3, &load_vaddr);
 	close(fd);
 	if (r != 0)
 		return cause_set(cause, causelen, -ENOENT,
@@ -131,6 +132,8 @@ inject_find_symbols(struct inject_target *tg, char *cause, size_t causelen)
 		    q[0].found ? "dlerror" : "dlopen");
 	tg->dlopen_addr = lib.base - load_vaddr + q[0].value;
 	tg->dlerror_addr = lib.base - load_vaddr + q[1].value;
+	if (q[2].found)
+		tg->dlsym_addr = lib.base - load_vaddr + q[2].value;
 	log_debug("pid %d: %s at 0x%llx: dlopen 0x%llx dlerror 0x%llx",
 	    (int)tg->pid, lib.path, (unsigned long long)lib.base,
 	    (unsigned long long)tg->dlopen_addr,
@@ -326,6 +329,49 @@ inject_dlerror(struct inject_target *tg, struct remote *rm,
 }
 
 /*
+ * After a successful dlopen: dlsym(handle, init_sym) and init_sym(args)
+ * in the same thread, on the stack below sp (free again once dlopen
+ * returned).
+ */
+static int
+inject_init_call(struct inject_target *tg, struct remote *rm,
+    const struct user_regs_struct *base, uint64_t sp, uint64_t ret_ip,
+    uint64_t handle, struct inject_opts *o, char *cause, size_t causelen)
+{
+	size_t nlen = strlen(o->init_sym) + 1;
+	uint64_t name_at, a[2], fn = 0, ret = 0;
+	int r;
+
+	if (tg->dlsym_addr == 0)
+		return cause_set(cause, causelen, -ENOENT, "%s of process %d "
+		    "exports no dlsym", tg->libc, (int)tg->pid);
+	if (nlen > 256 || o->init_nargs < 0 ||
+	    o->init_nargs > INJECT_INIT_MAXARGS)
+		return cause_set(cause, causelen, -EINVAL, "bad init call");
+	name_at = (sp - 64 - nlen) & ~15ull;
+	if ((r = remote_write(rm, name_at, o->init_sym, nlen)) != 0)
+		return cause_set(cause, causelen, r, "cannot write on the "
+		    "stack of thread %d: %s", (int)rm->tid, strerror(-r));
+	a[0] = handle;
+	a[1] = name_at;
+	r = remote_call(rm, base, tg->dlsym_addr, a, 2, name_at, ret_ip, &fn,
+	    seize_now_ns() + INJECT_DLERROR_NS, cause, causelen);
+	if (r != 0)
+		return r;
+	if (fn == 0)
+		return cause_set(cause, causelen, -ENOENT, "%s has no symbol "
+		    "%s", tg->libpath, o->init_sym);
+	r = remote_call(rm, base, fn, o->init_args, o->init_nargs, name_at,
+	    ret_ip, &ret, seize_now_ns() +
+	    (uint64_t)o->call_timeout_ms * 1000000u, cause, causelen);
+	if (r != 0)
+		return r;
+	o->init_called = 1;
+	o->init_ret = (int64_t)ret;
+	return 0;
+}
+
+/*
  * The call step, in thread t (stopped at a safe point, registers in
  * t->regs): scratch page, dlopen, dlerror, and the cure (unmap, registers
  * back, held signals queued again).
@@ -435,6 +481,9 @@ inject_call(struct inject_target *tg, struct seize_thread *t,
 	if (handle == 0) {
 		inject_dlerror(tg, &rm, base, sp, scratch, cause, causelen);
 		r = -ELIBACC;
+	} else if (o->init_sym != NULL) {
+		r = inject_init_call(tg, &rm, base, sp, scratch, handle, o,
+		    cause, causelen);
 	}
 
 cure:
@@ -561,6 +610,11 @@ inject_round(struct inject_target *tg, struct inject_opts *o,
 		if (inject_check_thread(&mem, tg->pid, t, t == main_t,
 		    unsafe ? NULL : why, unsafe ? 0 : whylen) != 0)
 			unsafe = 1;
+		else if (o->thread_check != NULL &&
+		    o->thread_check(o->thread_check_arg, tg->pid, t->tid,
+		    t->call_nr, &t->regs, t == main_t, unsafe ? NULL : why,
+		    unsafe ? 0 : whylen) != 0)
+			unsafe = 1;
 		if (t == main_t)
 			syscall_ip = t->regs.rip - (t->regs_dirty ? 0 : 2);
 	}
@@ -633,6 +687,8 @@ inject_library(pid_t pid, const char *libpath, struct inject_opts *opts,
 	opts->passed_signals = opts->requeued_signals = 0;
 	opts->call_tid = 0;
 	opts->handle = 0;
+	opts->init_called = 0;
+	opts->init_ret = 0;
 	if (cause != NULL && causelen > 0)
 		cause[0] = '\0';
 	if (libpath == NULL || libpath[0] == '\0')

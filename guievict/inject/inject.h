@@ -32,17 +32,45 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #define INJECT_TIMEOUT_MS	5000	/* default: finding a safe point */
 #define INJECT_MAX_TRIES	200	/* default: stop attempts */
 #define INJECT_CALL_TIMEOUT_MS	10000	/* default: dlopen in the target */
 #define INJECT_CAUSE_LEN	512	/* a comfortable size for cause */
 
+/*
+ * A further safe-point rule of the caller, asked (when set) for every
+ * stopped thread that passed the generic one: 0 safe, 1 not now (with a
+ * reason in why; the round is retried like any other unsafe one).  call_nr
+ * is the system call the thread waits in (restart_syscall decoded), regs
+ * its registers; the target's memory can be read through /proc/PID/mem.
+ */
+typedef int (*inject_thread_check_fn)(void *arg, pid_t pid, pid_t tid,
+    long call_nr, const struct user_regs_struct *regs, int is_main,
+    char *why, size_t whylen);
+
+#define INJECT_INIT_MAXARGS	4
+
 struct inject_opts {
 	/* In; 0 means the default above. */
 	int		timeout_ms;	/* stop/check rounds, all together */
 	int		max_tries;	/* stop/check rounds at most */
 	int		call_timeout_ms; /* the remote dlopen */
+
+	/* In, optional (NULL: none): see inject_thread_check_fn. */
+	inject_thread_check_fn thread_check;
+	void		*thread_check_arg;
+	/*
+	 * In, optional (NULL: none): after a successful dlopen, in the same
+	 * stop, init_sym is looked up in the new handle (dlsym) and called
+	 * with init_args[0..init_nargs-1] (integers); its return value goes
+	 * to init_ret.  A missing symbol fails the injection with -ENOENT
+	 * (the library stays loaded).
+	 */
+	const char	*init_sym;
+	uint64_t	init_args[INJECT_INIT_MAXARGS];
+	int		init_nargs;
 
 	/* Out (also on failure, as far as the attempt went). */
 	uint64_t	pause_ns;	/* stopped time of the calling round */
@@ -53,6 +81,8 @@ struct inject_opts {
 	int		requeued_signals; /* held during the call, re-queued */
 	pid_t		call_tid;	/* the thread that ran dlopen */
 	uint64_t	handle;		/* dlopen's result in the target */
+	int		init_called;	/* init_sym ran */
+	int64_t		init_ret;	/* its return value (rax) */
 };
 
 /*

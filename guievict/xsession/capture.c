@@ -469,6 +469,35 @@ cap_pixmap(struct cap *k, uint32_t id)
 	return r;
 }
 
+/* See xs_capture_set_font_hint() in capture.h. */
+static xs_font_hint_fn cap_font_hint;
+static void *cap_font_hint_arg;
+
+void
+xs_capture_set_font_hint(xs_font_hint_fn fn, void *arg)
+{
+	cap_font_hint = fn;
+	cap_font_hint_arg = arg;
+}
+
+/* See xs_capture_set_window_hint() in capture.h. */
+static xs_window_hint_fn cap_window_hint;
+static void *cap_window_hint_arg;
+
+void
+xs_capture_set_window_hint(xs_window_hint_fn fn, void *arg)
+{
+	cap_window_hint = fn;
+	cap_window_hint_arg = arg;
+}
+
+static int
+cap_hinted(struct xs_window *w, int what)
+{
+	return cap_window_hint != NULL &&
+	    cap_window_hint(cap_window_hint_arg, w, what) == 1;
+}
+
 /* Geometry and XLFD name of a font (or of a GC's font); name may be NULL. */
 static int
 cap_font_info(struct cap *k, uint32_t fontable, struct xs_fontgeom *geom,
@@ -484,6 +513,9 @@ cap_font_info(struct cap *k, uint32_t fontable, struct xs_fontgeom *geom,
 
 	if (name != NULL)
 		*name = NULL;
+	if (cap_font_hint != NULL && name != NULL &&
+	    cap_font_hint(cap_font_hint_arg, fontable, geom, name) == 1)
+		return 0;
 	fa = xcb_intern_atom_reply(k->c, xcb_intern_atom(k->c, 1, 4, "FONT"),
 	    NULL);
 	aw = xcb_intern_atom_reply(k->c, xcb_intern_atom(k->c, 1, 13,
@@ -1451,7 +1483,8 @@ cap_window(struct cap *k, struct cap_win *cw, uint32_t parent)
 		    cap_get_image(k, w->id, 0, 0, w->width, w->height, w->depth,
 		    &w->contents) < 0)
 			memset(&w->contents, 0, sizeof w->contents);
-		cap_border(k, w, cw);
+		if (!cap_hinted(w, XS_HINT_BORDER))
+			cap_border(k, w, cw);
 	}
 	cw->added = 1;
 	/* children, bottom to top */
@@ -1503,7 +1536,8 @@ cap_windows(struct cap *k)
 		struct xs_window *w = &k->s->windows[i];
 
 		if (w->cls == XCB_WINDOW_CLASS_INPUT_OUTPUT &&
-		    w->map_state == XCB_MAP_STATE_VIEWABLE)
+		    w->map_state == XCB_MAP_STATE_VIEWABLE &&
+		    !cap_hinted(w, XS_HINT_BACKGROUND))
 			cap_background(k, w);
 	}
 	return 0;
@@ -1703,42 +1737,80 @@ cap_grab_conflicts(struct cap *k, uint32_t win, int key, uint8_t detail,
 	return code == XCB_ACCESS;
 }
 
+/*
+ * Which (detail, modifiers) another client grabbed on win: a GrabButton
+ * or GrabKey of ours fails with BadAccess exactly there.  A client's own
+ * grabs never conflict with each other, so the probes are pipelined: all
+ * details in one round trip, then the 256 modifier combinations of each
+ * conflicting detail in one more; ours are released with one Ungrab of
+ * AnyModifier (which touches only our own grabs).  (Was one round trip
+ * per probe: 1500 for xterm, 20 ms of guievict's detach.)
+ */
 static int
-cap_grabs_on(struct cap *k, uint32_t win, int key, size_t *found)
+cap_grabs_on_pipelined(struct cap *k, uint32_t win, int key, size_t *found)
 {
+	xcb_void_cookie_t ck[256];
 	struct xs_grab *g;
-	unsigned d, lo, hi, m, nm;
+	unsigned d, lo, hi, m, nm, i;
+	uint8_t hit[256];
+	int code;
 
 	if (!cap_grab_conflicts(k, win, key, 0, XCB_MOD_MASK_ANY))
 		return 0;
 	lo = key ? k->setup->min_keycode : 1;
 	hi = key ? k->setup->max_keycode : 5;
+	/* which details conflict at all: one round trip for all of them */
+	for (d = lo; d <= hi; d++)
+		ck[d - lo] = key ? xcb_grab_key_checked(k->c, 0, win,
+		    XCB_MOD_MASK_ANY, (uint8_t)d, XCB_GRAB_MODE_ASYNC,
+		    XCB_GRAB_MODE_ASYNC) : xcb_grab_button_checked(k->c, 0, win,
+		    XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_BUTTON_RELEASE,
+		    XCB_GRAB_MODE_ASYNC, XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE,
+		    (uint8_t)d, XCB_MOD_MASK_ANY);
+	memset(hit, 0, sizeof hit);
 	for (d = lo; d <= hi; d++) {
-		if (!cap_grab_conflicts(k, win, key, (uint8_t)d, XCB_MOD_MASK_ANY))
+		code = 0;
+		hit[d] = cap_check(k->c, ck[d - lo], &code) != 0 &&
+		    code == XCB_ACCESS;
+	}
+	if (key)
+		xcb_ungrab_key(k->c, XCB_GRAB_ANY, win, XCB_MOD_MASK_ANY);
+	else
+		xcb_ungrab_button(k->c, XCB_BUTTON_INDEX_ANY, win,
+		    XCB_MOD_MASK_ANY);
+	for (d = lo; d <= hi; d++) {
+		uint8_t mods[256];
+
+		if (!hit[d])
 			continue;
-		nm = 0;
 		for (m = 0; m < 256; m++)
-			if (cap_grab_conflicts(k, win, key, (uint8_t)d, (uint16_t)m))
-				nm++;
-		if (nm == 256) {
-			if ((g = xs_session_add_grab(k->s)) == NULL)
-				return -ENOMEM;
-			g->window = win;
-			g->key = (uint8_t)key;
-			g->detail = (uint8_t)d;
-			g->modifiers = XCB_MOD_MASK_ANY;
-			(*found)++;
-			continue;
+			ck[m] = key ? xcb_grab_key_checked(k->c, 0, win,
+			    (uint16_t)m, (uint8_t)d, XCB_GRAB_MODE_ASYNC,
+			    XCB_GRAB_MODE_ASYNC) : xcb_grab_button_checked(k->c,
+			    0, win, XCB_EVENT_MASK_BUTTON_PRESS |
+			    XCB_EVENT_MASK_BUTTON_RELEASE, XCB_GRAB_MODE_ASYNC,
+			    XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE, (uint8_t)d,
+			    (uint16_t)m);
+		for (m = 0, nm = 0; m < 256; m++) {
+			code = 0;
+			mods[m] = cap_check(k->c, ck[m], &code) != 0 &&
+			    code == XCB_ACCESS;
+			nm += mods[m];
 		}
-		for (m = 0; m < 256; m++) {
-			if (!cap_grab_conflicts(k, win, key, (uint8_t)d, (uint16_t)m))
+		if (key)
+			xcb_ungrab_key(k->c, (uint8_t)d, win, XCB_MOD_MASK_ANY);
+		else
+			xcb_ungrab_button(k->c, (uint8_t)d, win,
+			    XCB_MOD_MASK_ANY);
+		for (i = 0; i < 256; i++) {
+			if (nm == 256 ? i > 0 : !mods[i])
 				continue;
 			if ((g = xs_session_add_grab(k->s)) == NULL)
 				return -ENOMEM;
 			g->window = win;
 			g->key = (uint8_t)key;
 			g->detail = (uint8_t)d;
-			g->modifiers = (uint16_t)m;
+			g->modifiers = nm == 256 ? XCB_MOD_MASK_ANY : (uint16_t)i;
 			(*found)++;
 		}
 	}
@@ -1755,8 +1827,10 @@ cap_grabs(struct cap *k)
 	if (want == 0)
 		return 0;
 	for (i = 0; i < k->s->nwindows; i++) {
-		if ((r = cap_grabs_on(k, k->s->windows[i].id, 0, &found)) < 0 ||
-		    (r = cap_grabs_on(k, k->s->windows[i].id, 1, &found)) < 0)
+		if ((r = cap_grabs_on_pipelined(k, k->s->windows[i].id, 0,
+		    &found)) < 0 ||
+		    (r = cap_grabs_on_pipelined(k, k->s->windows[i].id, 1,
+		    &found)) < 0)
 			return r;
 	}
 	if (found == want)

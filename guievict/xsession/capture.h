@@ -45,6 +45,31 @@ int xs_capture_list(xcb_connection_t *c, uint32_t client_base_or_window,
     uint32_t *base, uint32_t *mask, struct xs_resource **res, size_t *nres,
     char **cause);
 
+/*
+ * Optional: a caller that already knows the XLFD name and geometry of some
+ * fonts (or of the font of some GCs) by id, because it made them, saves the
+ * QueryFont (whose reply carries every glyph's metrics: 800 KB for an
+ * ISO 10646 font) with a hint: fn returns 1 and fills *geom and *name (a
+ * malloc'ed copy) when it knows fontable, else 0.  NULL: no hints.  Added
+ * for guievict's detach time; process-wide, not thread-safe.
+ */
+typedef int (*xs_font_hint_fn)(void *arg, uint32_t fontable,
+    struct xs_fontgeom *geom, char **name);
+void xs_capture_set_font_hint(xs_font_hint_fn fn, void *arg);
+
+/*
+ * Optional, likewise: a window's background (what = XS_HINT_BACKGROUND:
+ * fill bg_kind, bg_pixel) or border (XS_HINT_BORDER: border_known,
+ * border_pixel) known to the caller, who made the window, saves the probes
+ * (each reads the whole window with GetImage).  fn gets the window with
+ * its id, geometry and attributes filled and returns 1 when it filled the
+ * fields, else 0.
+ */
+#define XS_HINT_BACKGROUND 1
+#define XS_HINT_BORDER     2
+typedef int (*xs_window_hint_fn)(void *arg, struct xs_window *w, int what);
+void xs_capture_set_window_hint(xs_window_hint_fn fn, void *arg);
+
 int xs_capture(xcb_connection_t *c, uint32_t client_base_or_window,
     struct xs_session **out, char **cause);
 int xs_capture_flags(xcb_connection_t *c, uint32_t client_base_or_window,

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# guievictor moves running programs between two Xvfb displays and back.
+#
+# xlogo, xclock -norender, xcalc and xterm each start on the source
+# display, alone.  For each: `guievictor move PID DST` (the first command
+# loads libguievict.so into it), then back to the source.  Checked after
+# every move: the process is alive; its top-level window exists on the new
+# display with the same size and position; a screenshot of it (xwd) equals
+# the one taken before the first move, pixel for pixel (tolerance 0: the
+# pointer is parked outside the windows on both displays, so focus and
+# hover states are the same; a clock that ticks over a minute meanwhile
+# gets three tries); and the program wrote no X error and no I/O error.
+# In the moved xterm, a command typed with xdotool (XTEST) runs: its file
+# appears.  xclock -render (RENDER pictures) is refused with the types
+# named, and stays attached, running, where it was.  Then an xterm is detached (guievictor list says so), waits
+# (2 s; 300 s with GV_LONG=1) while its shell writes to it, is attached to
+# the other display and still runs what is typed; and it is moved 20 times
+# in a row and still works.  Detach and attach times are noted.
+. "$(dirname "$0")/../lib.sh"
+lib_init guievict-move
+need_cmd Xvfb xterm xlogo xclock xcalc xwininfo xwd xdotool
+O=${O:-build}
+GV=$PWD/$O/bin/guievictor
+CMP=$PWD/$O/tests/helpers/gvm-xwdcmp
+[ -x "$GV" ] && [ -x "$CMP" ] && [ -r "$PWD/$O/lib/libguievict.so" ] ||
+	fail "build first ($O/bin/guievictor, $O/lib/libguievict.so, $CMP)"
+scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+[ "$(id -u)" = 0 ] || [ "$scope" = 0 ] ||
+	skip "ptrace_scope is $scope: guievictor may not attach to a non-child"
+DETACH_S=2
+[ "${GV_LONG:-0}" = 1 ] && DETACH_S=300
+
+# Starts CMD in the background (X needs no namespace) and records its pid,
+# so that lib.sh's trap stops it by pid on every exit path.
+BG_PID=
+local_bg() {
+	local log=$1
+	shift
+	"$@" </dev/null >"$log" 2>&1 &
+	BG_PID=$!
+	lib__record_pid "$BG_PID"
+	LIB_CHILDREN+=("$BG_PID")
+}
+
+# start_xvfb NAME: an Xvfb on a free display (-displayfd); sets XD=":N".
+start_xvfb() {
+	local name=$1 i n=
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	local_bg "$T/xvfb-$name.log" sh -c 'exec Xvfb -displayfd 3 \
+	    -screen 0 800x600x24 -nolisten tcp -noreset 3>"$1"' sh \
+	    "$T/display-$name"
+	for ((i = 0; i < 100; i++)); do
+		read -r n 2>/dev/null <"$T/display-$name" || true
+		[ -n "$n" ] && break
+		lib__alive "$BG_PID" || fail "Xvfb $name died: $(tail -3 "$T/xvfb-$name.log")"
+		sleep 0.1
+	done
+	[ -n "$n" ] || fail "Xvfb $name gave no display number in 10 s"
+	XD=:$n
+	for ((i = 0; i < 50; i++)); do
+		xwininfo -root -display "$XD" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "Xvfb $name on $XD does not answer"
+}
+
+start_xvfb src
+SRC=$XD
+start_xvfb dst
+DST=$XD
+lib_note "source $SRC, target $DST"
+
+# The pointer outside every window, at the same place on both displays.
+park() {
+	DISPLAY=$SRC xdotool mousemove 790 590 2>/dev/null
+	DISPLAY=$DST xdotool mousemove 790 590 2>/dev/null
+	true
+}
+
+# app_window DISPLAY CLASS: the id of a viewable top level of WM_CLASS
+# CLASS (waits 10 s), or nothing.
+app_window() {
+	local d=$1 class=$2 i id
+	for ((i = 0; i < 100; i++)); do
+		id=$(xwininfo -root -children -display "$d" 2>/dev/null |
+		    awk -v c="\"$class\")" '$0 ~ c { print $1; exit }')
+		if [ -n "$id" ] && xwininfo -id "$id" -display "$d" 2>/dev/null |
+		    grep -q 'IsViewable'; then
+			echo "$id"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+geom_of() {	# WxH+X+Y of a window
+	xwininfo -id "$2" -display "$1" | awk '
+	    /Absolute upper-left X/ { x = $NF } /Absolute upper-left Y/ { y = $NF }
+	    /Width:/ { w = $NF } /Height:/ { h = $NF }
+	    END { printf "%sx%s+%s+%s\n", w, h, x, y }'
+}
+
+# app_ok NAME PID: alive, and no X error or I/O error in its output.
+app_ok() {
+	lib__alive "$2" || fail "$1: the program died: $(tail -5 "$T/app-$1.log")"
+	if grep -Eqi 'X Error|XIO|fatal IO|BadAccess|BadWindow|BadMatch' \
+	    "$T/app-$1.log"; then
+		fail "$1: the program saw an X error: $(grep -Ei 'error|XIO' "$T/app-$1.log" | head -3)"
+	fi
+}
+
+# gv VERB PID [DISPLAY]: guievictor, porcelain; notes the times.
+gv() {
+	local out rc=0
+	out=$(timeout 120 "$GV" "$1" -p "${@:2}" 2>"$T/gv.err") || rc=$?
+	echo "$out" >>"$T/gv.log"
+	[ "$rc" = 0 ] || fail "guievictor $*: exit $rc: $(cat "$T/gv.err") $out"
+	GV_OUT=$out
+}
+
+# same_pixels NAME DISPLAY WID REF: a screenshot of WID equals REF (3 tries).
+same_pixels() {
+	local name=$1 d=$2 wid=$3 ref=$4 i out=
+	for ((i = 0; i < 3; i++)); do
+		sleep 0.3
+		xwd -silent -id "$wid" -display "$d" >"$T/$name.now.xwd" 2>/dev/null
+		out=$("$CMP" "$ref" "$T/$name.now.xwd") && return 0
+	done
+	fail "$name on $d: the window looks different: $out"
+}
+
+# type_line DISPLAY WID TEXT: types TEXT and Return (XTEST) into an xterm.
+type_line() {
+	DISPLAY=$1 xdotool mousemove --window "$2" 20 20 windowfocus --sync "$2" \
+	    type --delay 5 "$3
+" >>"$T/xdotool.log" 2>&1
+	park
+}
+
+# gone_from DISPLAY CLASS: no top level of CLASS there (the server sees the
+# old connection close when the program's poll on it has returned: 3 s).
+gone_from() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		xwininfo -root -children -display "$1" | grep -q "\"$2\")" ||
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_file() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# check_app NAME CLASS APP_ARGV...: there and back again.
+check_app() {
+	local name=$1 class=$2 pid wid geom wid2 geom2 d from
+	shift 2
+	park
+	local_bg "$T/app-$name.log" env DISPLAY="$SRC" "$@"
+	pid=$BG_PID
+	wid=$(app_window "$SRC" "$class") || fail "$name: no window on $SRC"
+	sleep 1		# let it draw
+	geom=$(geom_of "$SRC" "$wid")
+	xwd -silent -id "$wid" -display "$SRC" >"$T/$name.ref.xwd"
+	from=$SRC
+	for d in "$DST" "$SRC"; do
+		gv move "$pid" "$d"
+		lib_note "$name $from -> $d: $GV_OUT"
+		wid2=$(app_window "$d" "$class") || fail "$name: no window on $d"
+		geom2=$(geom_of "$d" "$wid2")
+		[ "$geom2" = "$geom" ] ||
+			fail "$name: geometry $geom on $from, $geom2 on $d"
+		gone_from "$from" "$class" || fail "$name: its window stayed on $from"
+		same_pixels "$name" "$d" "$wid2" "$T/$name.ref.xwd"
+		if [ "$class" = XTerm ]; then
+			rm -f "$T/typed-$name"
+			type_line "$d" "$wid2" "touch $T/typed-$name"
+			wait_file "$T/typed-$name" ||
+				fail "$name: typing on $d after the move ran nothing"
+			sleep 0.5
+			xwd -silent -id "$wid2" -display "$d" >"$T/$name.ref.xwd"
+		fi
+		app_ok "$name" "$pid"
+		from=$d
+	done
+	stop_pid "$pid" || true
+}
+
+check_app xlogo XLogo xlogo -geometry +0+0
+check_app xclock XClock xclock -norender -geometry +0+0
+check_app xcalc XCalc xcalc -geometry +0+0
+check_app xterm XTerm xterm -geometry 80x24+0+0 -e sh
+
+# ---- a program that cannot move: refused, named, left running -----------------------
+park
+local_bg "$T/app-xclock-render.log" env DISPLAY="$SRC" xclock -render -geometry +0+0
+RPID=$BG_PID
+wid=$(app_window "$SRC" XClock) || fail "xclock -render: no window"
+rc=0
+"$GV" move "$RPID" "$DST" >"$T/refused.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "xclock -render: move exited $rc: $(cat "$T/refused.out")"
+grep -q "cannot move: .*PICTURE.*still attached" "$T/refused.out" ||
+	fail "xclock -render: the refusal does not name PICTURE: $(cat "$T/refused.out")"
+lib_note "xclock -render: $(grep cannot "$T/refused.out")"
+"$GV" list -p | grep -q "pid=$RPID .*state=attached display=$SRC" ||
+	fail "xclock -render is not attached to $SRC any more: $("$GV" list -p)"
+xwininfo -root -children -display "$DST" | grep -q '"XClock")' &&
+	fail "a refused move left a window on $DST"
+app_window "$SRC" XClock >/dev/null || fail "xclock -render lost its window"
+app_ok xclock-render "$RPID"
+stop_pid "$RPID" || true
+
+# ---- detached for a while, then attached elsewhere ---------------------------------
+park
+local_bg "$T/app-xterm2.log" env DISPLAY="$SRC" xterm -geometry 80x24+0+0 -e sh
+XPID=$BG_PID
+wid=$(app_window "$SRC" XTerm) || fail "xterm2: no window"
+sleep 0.5
+type_line "$SRC" "$wid" "(sleep 1; echo written-while-detached; touch $T/shell-ran) &"
+gv detach "$XPID"
+grep -q 'state=detached' <<<"$GV_OUT" || fail "detach: $GV_OUT"
+lib_note "xterm detach: $GV_OUT"
+"$GV" list -p >"$T/list.txt"
+grep -q "pid=$XPID .*state=detached" "$T/list.txt" ||
+	fail "guievictor list does not show the detached xterm: $(cat "$T/list.txt")"
+gone_from "$SRC" XTerm || fail "the detached xterm's window is still on $SRC"
+lib_note "detached for $DETACH_S s"
+lib_sleep "$DETACH_S"
+wait_file "$T/shell-ran" || fail "the shell in the detached xterm did not run"
+app_ok xterm2 "$XPID"
+gv attach "$XPID" "$DST"
+lib_note "xterm attach: $GV_OUT"
+wid=$(app_window "$DST" XTerm) || fail "xterm2: no window on $DST after attach"
+type_line "$DST" "$wid" "touch $T/typed-after-detach"
+wait_file "$T/typed-after-detach" ||
+	fail "typing into the xterm attached after $DETACH_S s ran nothing"
+app_ok xterm2 "$XPID"
+
+# ---- 20 moves in a row ------------------------------------------------------------
+d=$SRC
+for ((i = 1; i <= 20; i++)); do
+	gv move "$XPID" "$d"
+	[ "$d" = "$SRC" ] && d=$DST || d=$SRC
+done
+grep -o 'detach_us=[0-9]* attach_us=[0-9]*' "$T/gv.log" | tail -20 >"$T/times"
+lib_note "20 moves: $(awk -F'[= ]' '{ d += $2; a += $4 } END {
+    printf "mean detach %.1f ms, attach %.1f ms", d / NR / 1000, a / NR / 1000 }' "$T/times")"
+d=$([ "$d" = "$SRC" ] && echo "$DST" || echo "$SRC")	# where it is now
+wid=$(app_window "$d" XTerm) || fail "xterm: no window on $d after 20 moves"
+type_line "$d" "$wid" "touch $T/typed-after-20"
+wait_file "$T/typed-after-20" || fail "typing after 20 moves ran nothing"
+app_ok xterm2 "$XPID"
+"$GV" list -p | grep -q "pid=$XPID .*moves=21" ||
+	fail "list: $("$GV" list -p)"
+stop_pid "$XPID" || true
+
+pass "xlogo, xclock -norender, xcalc and xterm moved $SRC -> $DST -> $SRC with the same geometry and pixels, typing works; an xterm detached $DETACH_S s works on attach, and after 20 moves"
