@@ -69,9 +69,9 @@ unshaped=$(tput_table unshaped 1024 65536 1048576)
 
 read -r prtt prtt99 < <(hexec client "$RB" rtt "$S" 7002 20000)
 read -r rrtt rrtt99 < <(hexec client env EVICT_LOG_LEVEL=error "$ROCK" "$RB" rtt "$S" 7012 20000)
-read -r pcon pcon99 < <(hexec client "$RB" connect "$S" 7002 300)
-read -r rcon rcon99 < <(hexec client env EVICT_LOG_LEVEL=error "$ROCK" "$RB" connect "$S" 7011 300)
-read -r ocon ocon99 < <(hexec client env EVICT_LOG_LEVEL=error "$ROCK" "$RB" connect "$S" 7001 300)
+read -r pcon _ < <(hexec client "$RB" connect "$S" 7002 300)
+read -r rcon _ < <(hexec client env EVICT_LOG_LEVEL=error "$ROCK" "$RB" connect "$S" 7011 300)
+read -r ocon _ < <(hexec client env EVICT_LOG_LEVEL=error "$ROCK" "$RB" connect "$S" 7001 300)
 
 # failure detection and resumption: a round trip every 10 ms through a rock
 det=() res=()
