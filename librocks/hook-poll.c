@@ -110,7 +110,16 @@ hook_poll_rocks(struct pollfd *fds, nfds_t n, uint64_t deadline,
 			break;
 		rc = 0;
 		for (i = 0; i < n; i++) {
-			fds[i].revents |= tmp[i].revents;
+			struct rock *r = rock_lookup(fds[i].fd);
+
+			/*
+			 * A rock suspended while we waited: its old socket's
+			 * events (end of input, hang-up, error) are the dead
+			 * connection's, not the program's business.
+			 */
+			if (r == NULL || r->state == ROCK_UNDECIDED ||
+			    r->state == ROCK_CONNECTED)
+				fds[i].revents |= tmp[i].revents;
 			if (fds[i].revents)
 				rc++;
 		}

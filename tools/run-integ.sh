@@ -6,7 +6,7 @@
 set -u
 O=${O:-build}
 export O
-limit=${INTEG_TIMEOUT:-600}
+limit=${INTEG_TIMEOUT:-1200}
 logs=$O/integ-logs
 mkdir -p "$logs"
 tests=("$@")
