@@ -117,6 +117,16 @@ hook_poll_rocks(struct pollfd *fds, nfds_t n, uint64_t deadline,
 			 * events (end of input, hang-up, error) are the dead
 			 * connection's, not the program's business.
 			 */
+			if (r != NULL && r->state == ROCK_CONNECTED &&
+			    (tmp[i].revents & POLLERR)) {
+				/*
+				 * The data connection failed: that is the rock's to
+				 * handle, not the program's (it would ask SO_ERROR
+				 * and give up).  Suspend, and wait again.
+				 */
+				rock_suspend(r, "the connection reported an error");
+				tmp[i].revents = 0;
+			}
 			if (r == NULL || r->state == ROCK_UNDECIDED ||
 			    r->state == ROCK_CONNECTED)
 				fds[i].revents |= tmp[i].revents;

@@ -21,9 +21,11 @@ cat >"$T/echo.py" <<'PYEOF'
 import socket
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("0.0.0.0", 9100)); l.listen(4)
-c, _ = l.accept()
-while d := c.recv(4096):
-    c.sendall(d)
+while True:          # a probe that reaches the program is just a short client
+    c, _ = l.accept()
+    while d := c.recv(4096):
+        c.sendall(d)
+    c.close()
 PYEOF
 cat >"$T/idle.py" <<'PYEOF'
 import os, socket, sys, time
