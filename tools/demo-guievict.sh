@@ -13,35 +13,7 @@ need_cmd Xvfb xterm xwininfo xdotool
 GV=$PWD/$O/bin/guievictor
 [ -x "$GV" ] && [ -r "$O/lib/libguievict.so" ] || fail "build first ($O)"
 
-BG_PID=
-local_bg() {
-	local log=$1
-	shift
-	"$@" </dev/null >"$log" 2>&1 &
-	BG_PID=$!
-	lib__record_pid "$BG_PID"
-	LIB_CHILDREN+=("$BG_PID")
-}
-
-start_xvfb() {
-	local name=$1 i n=
-	# shellcheck disable=SC2016
-	local_bg "$T/xvfb-$name.log" sh -c 'exec Xvfb -displayfd 3 \
-	    -screen 0 800x600x24 -nolisten tcp -noreset 3>"$1"' sh \
-	    "$T/display-$name"
-	for ((i = 0; i < 100; i++)); do
-		read -r n 2>/dev/null <"$T/display-$name" || true
-		[ -n "$n" ] && break
-		sleep 0.1
-	done
-	[ -n "$n" ] || fail "Xvfb $name gave no display number"
-	XD=:$n
-	for ((i = 0; i < 50; i++)); do
-		xwininfo -root -display "$XD" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "Xvfb $name does not answer"
-}
+. tests/lib-x.sh
 
 window_on() {	# window_on DISPLAY: the xterm's window there, or nothing
 	local i id

@@ -15,7 +15,7 @@ else
 	rc=1
 fi
 if command -v shellcheck >/dev/null; then
-	shellcheck -x -S warning tools/*.sh tests/lib.sh tests/lib-peers.sh \
+	shellcheck -x -S warning tools/*.sh tests/lib.sh tests/lib-peers.sh tests/lib-x.sh \
 	    tests/integ/*.sh .ci/run || rc=1
 else
 	echo "lint: shellcheck is not installed (apt-get install shellcheck)" >&2

@@ -23,39 +23,7 @@ CLONE=$PWD/$O/tests/helpers/gvx-clone
 # Starts CMD in the background (no namespace needed: X uses local
 # sockets) and records its pid, so that lib.sh's trap stops it by pid on
 # every exit path.
-BG_PID=
-local_bg() {
-	local log=$1
-	shift
-	"$@" </dev/null >"$log" 2>&1 &
-	BG_PID=$!
-	lib__record_pid "$BG_PID"
-	LIB_CHILDREN+=("$BG_PID")
-}
-
-# start_xvfb NAME [ARGS...]: an Xvfb on a free display (it picks one:
-# -displayfd); sets XD to ":N".
-start_xvfb() {
-	local name=$1 i n=
-	shift
-	# shellcheck disable=SC2016 # expanded by the inner sh
-	local_bg "$T/xvfb-$name.log" sh -c 'f=$1; shift; exec Xvfb -displayfd 3 \
-	    -screen 0 800x600x24 -nolisten tcp -noreset "$@" 3>"$f"' sh \
-	    "$T/display-$name" "$@"
-	for ((i = 0; i < 100; i++)); do
-		read -r n 2>/dev/null <"$T/display-$name" || true
-		[ -n "$n" ] && break
-		lib__alive "$BG_PID" || fail "Xvfb $name died: $(tail -3 "$T/xvfb-$name.log")"
-		sleep 0.1
-	done
-	[ -n "$n" ] || fail "Xvfb $name gave no display number in 10 s"
-	XD=:$n
-	for ((i = 0; i < 50; i++)); do
-		xwininfo -root -display "$XD" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "Xvfb $name on $XD does not answer"
-}
+. "$(dirname "$0")/../lib-x.sh"
 
 start_xvfb src
 SRC=$XD
