@@ -45,6 +45,7 @@ include flac/module.mk
 include guievict/inject/module.mk
 include guievict/xsession/module.mk
 include guievict/module.mk
+include guievict/xorg/module.mk
 include tests/module.mk
 
 all: $(LIBS_A) $(LIBS_SO) $(BINS) $(HELPERS)
