@@ -8,6 +8,10 @@
 #   start_xvfb NAME [ARGS...]   an Xvfb (800x600x24, no TCP) on a display it
 #                               picks itself (-displayfd), ARGS passed to it;
 #                               sets XD to ":N" once the server answers
+#   start_xorg NAME [MODDIR]    an Xorg with the dummy video driver (headless,
+#                               800x600x24, no input devices, no TCP; needs
+#                               root), loading the EVICT-GUI module from
+#                               MODDIR when given; sets XD like start_xvfb
 
 BG_PID=
 local_bg() {
@@ -19,24 +23,76 @@ local_bg() {
 	LIB_CHILDREN+=("$BG_PID")
 }
 
-start_xvfb() {
-	local name=$1 i n=
-	shift
-	# shellcheck disable=SC2016 # expanded by the inner sh
-	local_bg "$T/xvfb-$name.log" sh -c 'f=$1; shift; exec Xvfb -displayfd 3 \
-	    -screen 0 800x600x24 -nolisten tcp -noreset "$@" 3>"$f"' sh \
-	    "$T/display-$name" "$@"
+# Waits for the server started in BG_PID to write its display number to
+# $T/display-NAME and answer; sets XD.
+x__wait_display() {
+	local name=$1 what=$2 log=$3 i n=
 	for ((i = 0; i < 100; i++)); do
 		read -r n 2>/dev/null <"$T/display-$name" || true
 		[ -n "$n" ] && break
-		lib__alive "$BG_PID" || fail "Xvfb $name died: $(tail -3 "$T/xvfb-$name.log")"
+		lib__alive "$BG_PID" || fail "$what $name died: $(tail -3 "$log")"
 		sleep 0.1
 	done
-	[ -n "$n" ] || fail "Xvfb $name gave no display number in 10 s"
+	[ -n "$n" ] || fail "$what $name gave no display number in 10 s"
 	XD=:$n
 	for ((i = 0; i < 50; i++)); do
 		xwininfo -root -display "$XD" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	fail "Xvfb $name on $XD does not answer"
+	fail "$what $name on $XD does not answer"
+}
+
+start_xorg() {
+	local name=$1 moddir=${2:-}
+	local conf=$T/xorg-$name.conf
+	{
+		if [ -n "$moddir" ]; then
+			printf 'Section "Files"\n  ModulePath "%s"\n' "$moddir"
+			printf '  ModulePath "/usr/lib/xorg/modules"\nEndSection\n'
+			printf 'Section "Module"\n  Load "evictgui"\nEndSection\n'
+		fi
+		cat <<-'EOC'
+		Section "ServerFlags"
+		  Option "AutoAddDevices" "false"
+		  Option "AutoEnableDevices" "false"
+		  Option "DontVTSwitch" "true"
+		EndSection
+		Section "Device"
+		  Identifier "dummy"
+		  Driver "dummy"
+		  VideoRam 32768
+		EndSection
+		Section "Monitor"
+		  Identifier "monitor"
+		  HorizSync 5.0-1000.0
+		  VertRefresh 5.0-200.0
+		  Modeline "800x600" 40.0 800 840 968 1056 600 601 605 628
+		EndSection
+		Section "Screen"
+		  Identifier "screen"
+		  Device "dummy"
+		  Monitor "monitor"
+		  DefaultDepth 24
+		  SubSection "Display"
+		    Depth 24
+		    Modes "800x600"
+		  EndSubSection
+		EndSection
+		EOC
+	} >"$conf"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	local_bg "$T/xorg-$name.out" sh -c 'f=$1; shift; exec Xorg -displayfd 3 \
+	    -nolisten tcp -noreset -novtswitch -sharevts "$@" 3>"$f"' sh \
+	    "$T/display-$name" -config "$conf" -logfile "$T/xorg-$name.log"
+	x__wait_display "$name" Xorg "$T/xorg-$name.out"
+}
+
+start_xvfb() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	local_bg "$T/xvfb-$name.log" sh -c 'f=$1; shift; exec Xvfb -displayfd 3 \
+	    -screen 0 800x600x24 -nolisten tcp -noreset "$@" 3>"$f"' sh \
+	    "$T/display-$name" "$@"
+	x__wait_display "$name" Xvfb "$T/xvfb-$name.log"
 }

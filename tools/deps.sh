@@ -20,6 +20,9 @@ pkgs=(
 	xfonts-75dpi xfonts-100dpi fonts-dejavu-core
 	libxcb1-dev libxcb-res0-dev libxcb-shape0-dev libxcb-xfixes0-dev
 	libxcb-render0-dev libxau-dev util-linux strace
+	# the Xorg server module (guievict/xorg/) and the headless Xorg
+	# (dummy video driver) its tests run
+	xserver-xorg-core xserver-xorg-video-dummy xserver-xorg-dev
 )
 
 missing=()

@@ -643,6 +643,10 @@ ev_list_glyphs(ClientPtr client)
 
 	if (!ev_render_types())
 		return BadImplementation;
+	if (max == 0) {
+		client->errorValue = 0;
+		return BadValue;
+	}
 	rc = dixLookupResourceByType((void **)&gs, id, ev_glyphset_type, client,
 	    DixGetAttrAccess);
 	if (rc != Success) {

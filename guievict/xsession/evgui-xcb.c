@@ -80,7 +80,7 @@ evgui_present(xcb_connection_t *c, uint8_t *major, char *err, size_t errlen)
 		return -1;
 	if (vmaj != EVGUI_MAJOR) {
 		snprintf(err, errlen, "%s version %u.%u, this guievict speaks "
-		    "%u.x", name, vmaj, vmin, EVGUI_MAJOR);
+		    "%u.x", name, vmaj, vmin, (unsigned)EVGUI_MAJOR);
 		return -1;
 	}
 	return 1;

@@ -49,6 +49,28 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
+/* With GVX_EVGUI_DUMP=DIR, every reply is also written to DIR as a fuzz
+ * seed: its minor opcode, then the reply. */
+static void
+dump(unsigned minor, const uint8_t *rep, size_t len)
+{
+	const char *dir = getenv("GVX_EVGUI_DUMP");
+	static unsigned n;
+	char path[512];
+	uint8_t m = (uint8_t)minor;
+	FILE *f;
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof path, "%s/reply-%u-%03u", dir, minor, n++);
+	f = fopen(path, "wb");
+	if (f == NULL)
+		return;
+	fwrite(&m, 1, 1, f);
+	fwrite(rep, 1, len, f);
+	fclose(f);
+}
+
 static uint8_t *
 call(unsigned minor, const uint32_t *f, unsigned n, size_t *len)
 {
@@ -58,6 +80,7 @@ call(unsigned minor, const uint32_t *f, unsigned n, size_t *len)
 	rep = evgui_call(c, major, minor, f, n, len, &xe);
 	if (rep == NULL)
 		die("request %u on 0x%x: X error %d", minor, f[0], xe);
+	dump(minor, rep, *len);
 	return rep;
 }
 
@@ -702,6 +725,27 @@ glyphset(xcb_render_pictformat_t fmt, uint32_t depth)
 		evgui_glyphs_free(&gg);
 		pages++;
 	} while (f[1] != 0 && pages < 10);
+	{
+		uint32_t huge[3] = { gs, 0xffffffffu, 0xffffffffu };
+		uint32_t none[3] = { gs, 0, 0 };
+		struct evgui_glyphs gg;
+		char err[200];
+		uint8_t *rep;
+		size_t len;
+		int xe;
+
+		rep = call(EVGUI_LIST_GLYPHS, huge, 3, &len);
+		if (evgui_decode_glyphs(rep, len, &gg, err, sizeof err) < 0)
+			die("ListGlyphs past the end: %s", err);
+		free(rep);
+		expect("glyphs past the end", gg.n, 0);
+		expect("next past the end", gg.next, 0);
+		evgui_glyphs_free(&gg);
+		rep = evgui_call(c, major, EVGUI_LIST_GLYPHS, none, 3, &len, &xe);
+		free(rep);
+		expect("ListGlyphs of at most 0 is BadValue", rep == NULL &&
+		    xe == XCB_VALUE, 1);
+	}
 	snprintf(what, sizeof what, "glyphs of depth %u all seen", depth);
 	expect(what, seen, 0x1f);
 	expect("glyph pages", pages >= 3, 1);
