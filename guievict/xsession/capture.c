@@ -15,6 +15,8 @@
 #include <xcb/xfixes.h>
 
 #include "guievict/xsession/capture.h"
+#include "guievict/xsession/capture-render.h"
+#include "guievict/xsession/evgui-xcb.h"
 
 enum cap_policy {
 	CAP_TAKE = 0,     /* captured */
@@ -89,6 +91,8 @@ struct cap {
 	uint32_t            gc1;              /* depth-1 GC for our bitmaps */
 	char                refused[512];
 	size_t              nrefused;
+	int                 evgui;            /* the server has EVICT-GUI */
+	uint8_t             evgui_major;
 };
 
 static void
@@ -110,6 +114,12 @@ static int
 cap_owned(const struct cap *k, uint32_t id)
 {
 	return id != 0 && (id & ~k->mask) == k->base;
+}
+
+static int
+cap_owned_cb(void *arg, uint32_t id)
+{
+	return cap_owned(arg, id);
 }
 
 /* Waits for a checked request; 0, or -EINVAL with the X error code in *code. */
@@ -352,6 +362,10 @@ cap_classify(struct cap *k, char **cause)
 			continue;
 		n = cap_count_type(k, k->res[i].type);
 		pol = cap_policy_of(k->res[i].type, &why);
+		if (k->evgui && (strcmp(k->res[i].type, "PICTURE") == 0 ||
+		    strcmp(k->res[i].type, "GLYPHSET") == 0 ||
+		    strcmp(k->res[i].type, "PICTFORMAT") == 0))
+			pol = CAP_TAKE;     /* read through the module */
 		if (pol == CAP_DERIVED &&
 		    strcmp(k->res[i].type, "COLORMAP ENTRY") == 0) {
 			/* only static colormaps compute their pixels */
@@ -1897,6 +1911,12 @@ cap_run(struct cap *k, uint32_t id, char **cause)
 		k->s->green_mask = rv->green_mask;
 		k->s->blue_mask = rv->blue_mask;
 	}
+	{
+		char err[256];
+
+		k->evgui = evgui_present(k->c, &k->evgui_major, err,
+		    sizeof err) == 1;
+	}
 	if ((r = cap_classify(k, cause)) < 0)
 		return r;
 	qe = xcb_get_extension_data(k->c, &xcb_shape_id);
@@ -1933,6 +1953,9 @@ cap_run(struct cap *k, uint32_t id, char **cause)
 			return r;
 		}
 	}
+	if (k->evgui && (r = xs_capture_render(k->c, k->evgui_major, k->s,
+	    k->res, k->nres, cap_owned_cb, k, cause)) < 0)
+		return r;
 	if ((r = cap_cursors(k)) < 0) {
 		cap_cause(cause, r == -EPERM ? "cannot move: cursor images "
 		    "unreadable (no XFIXES, or the pointer is grabbed)" :

@@ -8,9 +8,11 @@ GVXS_X_CFLAGS := $(shell pkg-config --cflags $(GVXS_PKGS) 2>/dev/null)
 GVXS_X_LIBS   := $(shell pkg-config --libs $(GVXS_PKGS) 2>/dev/null)
 
 GVXS_PURE_SRCS := guievict/xsession/xproto.c guievict/xsession/session.c \
-                  guievict/xsession/fontmatch.c guievict/xsession/evgui.c
+                  guievict/xsession/fontmatch.c guievict/xsession/evgui.c \
+                  guievict/xsession/render.c
 GVXS_X_SRCS    := guievict/xsession/capture.c guievict/xsession/regen.c \
-                  guievict/xsession/evgui-xcb.c
+                  guievict/xsession/evgui-xcb.c guievict/xsession/capture-render.c \
+                  guievict/xsession/regen-render.c
 GVXS_SRCS      := $(GVXS_PURE_SRCS) $(GVXS_X_SRCS)
 GVXS_OBJS      := $(GVXS_SRCS:%.c=$(O)/%.o)
 GVXS_LIB       := $(O)/libgvxsession.a

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "guievict/xsession/fontmatch.h"
 #include "guievict/xsession/regen.h"
+#include "guievict/xsession/regen-render.h"
 
 #define RG_MAXDEPTHS 8
 #define RG_FONT_LIST_MAX 2000
@@ -1150,6 +1151,8 @@ xs_regen_undo(xcb_connection_t *c, const struct xs_idmap *map)
 		case XS_ID_FONT:     xcb_close_font(c, id); break;
 		case XS_ID_CURSOR:   xcb_free_cursor(c, id); break;
 		case XS_ID_COLORMAP: xcb_free_colormap(c, id); break;
+		case XS_ID_PICTURE:  xcb_render_free_picture(c, id); break;
+		case XS_ID_GLYPHSET: xcb_render_free_glyph_set(c, id); break;
 		default: break;
 		}
 	}
@@ -1182,7 +1185,8 @@ xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
 	if ((r = rg_check_pixels(&g)) < 0 || (r = rg_atoms(&g)) < 0 ||
 	    (r = rg_colormaps(&g)) < 0 || (r = rg_pixmaps(&g)) < 0 ||
 	    (r = rg_fonts(&g)) < 0 || (r = rg_cursors(&g)) < 0 ||
-	    (r = rg_gcs(&g)) < 0 || (r = rg_windows(&g)) < 0)
+	    (r = rg_gcs(&g)) < 0 || (r = rg_windows(&g)) < 0 ||
+	    (r = xs_regen_render(c, s, map, g.screen->root, cause)) < 0)
 		goto fail;
 	rg_depths_free(&g);
 	sync = xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL);

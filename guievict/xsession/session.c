@@ -250,6 +250,7 @@ xs_session_free(struct xs_session *s)
 		free(s->losses[i].what);
 	}
 	free(s->losses);
+	xs_render_free(&s->render);
 	free(s);
 }
 
@@ -707,6 +708,15 @@ xs_session_encode(const struct xs_session *s, struct wbuf *out)
 		TRY(xs_frame(out, XS_FR_GC, xs_fr_gc, &s->gcs[i]));
 	for (i = 0; i < s->nwindows; i++)
 		TRY(xs_frame(out, XS_FR_WINDOW, xs_fr_window, &s->windows[i]));
+	for (i = 0; i < s->render.nformats; i++)
+		TRY(xs_frame(out, XS_FR_PICTFORMAT, xs_render_put_format,
+		    &s->render.formats[i]));
+	for (i = 0; i < s->render.nglyphsets; i++)
+		TRY(xs_frame(out, XS_FR_GLYPHSET, xs_render_put_glyphset,
+		    &s->render.glyphsets[i]));
+	for (i = 0; i < s->render.npictures; i++)
+		TRY(xs_frame(out, XS_FR_PICTURE, xs_render_put_picture,
+		    &s->render.pictures[i]));
 	for (i = 0; i < s->ngrabs; i++)
 		TRY(xs_frame(out, XS_FR_GRAB, xs_fr_grab, &s->grabs[i]));
 	for (i = 0; i < s->nlosses; i++)
@@ -1072,6 +1082,10 @@ xs_decode_frame(struct xs_session *s, uint16_t type, struct wbuf *pl)
 		free(lt);
 		free(lw);
 		return 0;
+	case XS_FR_PICTFORMAT:
+	case XS_FR_GLYPHSET:
+	case XS_FR_PICTURE:
+		return xs_render_decode_frame(&s->render, type, pl);
 	default:
 		return 0;    /* a later minor addition: skipped */
 	}
@@ -1236,9 +1250,10 @@ const char *
 xs_id_kind_name(int kind)
 {
 	static const char *const names[] = { "?", "window", "pixmap", "gc",
-	    "font", "cursor", "colormap", "atom", "visual" };
+	    "font", "cursor", "colormap", "atom", "visual", "picture",
+	    "glyphset", "pictformat" };
 
-	if (kind < 1 || kind > XS_ID_VISUAL)
+	if (kind < 1 || kind > XS_ID_PICTFORMAT)
 		return "?";
 	return names[kind];
 }

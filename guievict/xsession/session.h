@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "common/wbuf.h"
+#include "guievict/xsession/render.h"
 
 #define XS_MAGIC     0x47565853u          /* "GVXS" */
 #define XS_VERSION   1
@@ -237,6 +238,7 @@ struct xs_session {
 	struct xs_grab     *grabs;
 	size_t              nlosses;
 	struct xs_loss     *losses;
+	struct xs_render    render;      /* RENDER state (module capture) */
 };
 
 #define XS_SF_PARTIAL  0x1   /* refused types were skipped (losses) */
@@ -273,7 +275,8 @@ int xs_session_decode(const uint8_t *p, size_t n, struct xs_session **out);
 
 enum xs_id_kind {
 	XS_ID_WINDOW = 1, XS_ID_PIXMAP, XS_ID_GC, XS_ID_FONT, XS_ID_CURSOR,
-	XS_ID_COLORMAP, XS_ID_ATOM, XS_ID_VISUAL,
+	XS_ID_COLORMAP, XS_ID_ATOM, XS_ID_VISUAL, XS_ID_PICTURE,
+	XS_ID_GLYPHSET, XS_ID_PICTFORMAT,
 };
 
 struct xs_idpair {
