@@ -24,6 +24,61 @@ fill_image(struct xs_image *im, uint16_t w, uint16_t h, uint8_t depth,
 }
 
 /* A session with every kind of object. */
+/* RENDER state: an a8 format, a glyph set, a drawn and a gradient picture. */
+static void
+sample_render(struct xs_render *r)
+{
+	struct xs_pictformat *f = xs_render_add_format(r);
+	struct xs_glyphset *g;
+	struct xs_picture *p;
+
+	f->id = 0x2a;
+	f->type = 1;
+	f->depth = 8;
+	f->alpha_mask = 0xff;
+	g = xs_render_add_glyphset(r);
+	g->id = 0x40000c;
+	g->format = 0x2a;
+	g->depth = 8;
+	g->nglyphs = 2;
+	g->glyphs = calloc(2, sizeof *g->glyphs);
+	g->glyphs[0].id = 65;
+	g->glyphs[0].width = 3;
+	g->glyphs[0].height = 2;
+	g->glyphs[0].y = -1;
+	g->glyphs[0].xoff = 4;
+	g->glyphs[0].image_len = 8;
+	g->glyphs[0].image = calloc(1, 8);
+	g->glyphs[0].image[5] = 0x7f;
+	g->glyphs[1].id = 70000;      /* empty: a space */
+	g->glyphs[1].xoff = 4;
+	p = xs_render_add_picture(r);
+	p->id = 0x40000d;
+	p->drawable = 0x400003;
+	p->format = 0x2a;
+	p->repeat = 3;
+	p->has_clip = 1;
+	p->clip_x = -2;
+	p->nrects = 1;
+	p->rects = calloc(1, sizeof *p->rects);
+	p->rects[0].width = 9;
+	p->has_transform = 1;
+	p->transform[0] = 0x10000;
+	strcpy(p->filter, "convolution");
+	p->nparams = 2;
+	p->params = calloc(2, sizeof *p->params);
+	p->params[1] = -7;
+	p->alpha_map = 0x40000e;
+	p = xs_render_add_picture(r);
+	p->id = 0x40000e;
+	p->source = XS_PIC_LINEAR;
+	p->args[3] = 40 << 16;
+	p->nstops = 2;
+	p->stops = calloc(2, sizeof *p->stops);
+	p->stops[1].offset = 0x10000;
+	p->stops[1].alpha = 0xffff;
+}
+
 static struct xs_session *
 sample(void)
 {
@@ -166,6 +221,7 @@ sample(void)
 	gr->detail = 3;
 	gr->modifiers = 0x8000;
 	ck_assert_int_eq(xs_session_add_loss(s, "XkbClient", 1, "selection"), 0);
+	sample_render(&s->render);
 	return s;
 }
 
@@ -218,6 +274,19 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(t->colormaps[0].rgb[5], 0xffff);
 	ck_assert_uint_eq(t->grabs[0].modifiers, 0x8000);
 	ck_assert_str_eq(t->losses[0].type, "XkbClient");
+	ck_assert_uint_eq(t->render.nformats, 1);
+	ck_assert_uint_eq(t->render.formats[0].alpha_mask, 0xff);
+	ck_assert_uint_eq(t->render.glyphsets[0].nglyphs, 2);
+	ck_assert_int_eq(t->render.glyphsets[0].glyphs[0].y, -1);
+	ck_assert_uint_eq(t->render.glyphsets[0].glyphs[0].image[5], 0x7f);
+	ck_assert_ptr_null(t->render.glyphsets[0].glyphs[1].image);
+	ck_assert_uint_eq(t->render.npictures, 2);
+	ck_assert_int_eq(t->render.pictures[0].clip_x, -2);
+	ck_assert_str_eq(t->render.pictures[0].filter, "convolution");
+	ck_assert_int_eq(t->render.pictures[0].params[1], -7);
+	ck_assert_uint_eq(t->render.pictures[0].alpha_map, 0x40000e);
+	ck_assert_uint_eq(t->render.pictures[1].source, XS_PIC_LINEAR);
+	ck_assert_uint_eq(t->render.pictures[1].stops[1].alpha, 0xffff);
 	wbuf_free(&a);
 	wbuf_free(&b);
 	xs_session_free(s);
@@ -237,6 +306,31 @@ START_TEST(test_every_truncation_fails)
 		ck_assert_int_lt(xs_session_decode(a.data, cut, &t), 0);
 		ck_assert_ptr_null(t);
 	}
+	wbuf_free(&a);
+	xs_session_free(s);
+}
+END_TEST
+
+/* A glyph set whose format is not in the file, or a glyph whose image
+ * does not match its size, is refused. */
+START_TEST(test_bad_render)
+{
+	struct xs_session *s = sample(), *t = NULL;
+	struct wbuf a;
+
+	s->render.glyphsets[0].format = 0x2b;
+	encode(s, &a);
+	ck_assert_int_eq(xs_session_decode(a.data, a.len, &t), -EBADMSG);
+	wbuf_free(&a);
+	s->render.glyphsets[0].format = 0x2a;
+	s->render.glyphsets[0].glyphs[0].image_len = 6;
+	encode(s, &a);
+	ck_assert_int_eq(xs_session_decode(a.data, a.len, &t), -EBADMSG);
+	wbuf_free(&a);
+	s->render.glyphsets[0].glyphs[0].image_len = 8;
+	s->render.pictures[0].format = 0;
+	encode(s, &a);
+	ck_assert_int_eq(xs_session_decode(a.data, a.len, &t), -EBADMSG);
 	wbuf_free(&a);
 	xs_session_free(s);
 }
@@ -404,6 +498,7 @@ session_suite(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_every_truncation_fails);
 	tcase_add_test(tc, test_bad_files);
+	tcase_add_test(tc, test_bad_render);
 	tcase_add_test(tc, test_images);
 	tcase_add_test(tc, test_idmap);
 	tcase_add_test(tc, test_font_match);
