@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "flac/cmd.h"
 #include "flac/lang/ast.h"
 #include "flac/lang/eval.h"
 #include "flac/rt/exec.h"
@@ -36,8 +37,6 @@
 #include "flac/rt/session.h"
 #include "flac/rt/vfs.h"
 
-#define EXIT_SPEC	1
-#define EXIT_USAGE	2
 
 extern char **environ;
 
@@ -126,6 +125,9 @@ cmd_read_file(const char *path, char **out, size_t *len)
 static const char *
 cmd_display_name(const char *path)
 {
+	if (cmd_spec_label != NULL && cmd_spec_path != NULL &&
+	    strcmp(path, cmd_spec_path) == 0)
+		return cmd_spec_label;
 	return strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
@@ -780,8 +782,6 @@ cmd_find_asan(struct dl_phdr_info *info, size_t size, void *arg)
 }
 #endif
 
-#define EXIT_NOTFOUND	127
-#define EXIT_NOEXEC	126
 
 /* The run-time library: $FLAC_RT, or beside this program. */
 static int
@@ -849,7 +849,7 @@ cmd_memfd(const char *name, const void *p, size_t len, int seal,
 	return nfd < 0 ? -errno : nfd;
 }
 
-static int
+int
 cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1061,6 +1061,12 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "flac: warning: %s is not a directory of the "
 		    "name space (%s); starting in the real one\n", cwd,
 		    strerror(-r));
+	if (cmd_restore != NULL) {
+		if (cmd_session_restore(cmd_restore) != 0) {
+			status = EXIT_NOEXEC;
+			goto out;
+		}
+	}
 	ws_reset();
 	r = exec_vpe(argv[optind], argv + optind, environ);
 	fprintf(stderr, "flac: %s: %s\n", argv[optind], r == -ENOENT ?
@@ -1087,7 +1093,8 @@ out:
 int
 main(int argc, char **argv)
 {
-	static const char *const cmds[] = { "check", "explain", NULL };
+	static const char *const cmds[] = { "check", "explain", "session",
+	    NULL };
 	const char *hint;
 
 	if (argc < 2) {
@@ -1106,6 +1113,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "session") == 0)
+		return cmd_session(argc - 1, argv + 1);
 	hint = flac_suggest(argv[1], cmds, 0);
 	if (hint != NULL)
 		fprintf(stderr, "flac: unknown command '%s' (did you mean "

@@ -21,7 +21,7 @@ FLAC_RT_CORE_SRCS := flac/rt/path.c flac/rt/fdtab.c flac/rt/session.c \
                      flac/rt/state.c flac/rt/ws.c flac/rt/lcache.c \
                      flac/rt/view.c flac/rt/layer.c flac/rt/vfs.c \
                      flac/rt/dir.c flac/rt/cwd.c flac/rt/real.c \
-                     flac/rt/exec.c
+                     flac/rt/exec.c flac/rt/fdmirror.c flac/rt/iosess.c
 FLAC_RT_CORE_OBJS := $(FLAC_RT_CORE_SRCS:%.c=$(O)/%.o)
 FLAC_RT_CORE      := $(O)/libflacrt-core.a
 FLAC_RT_HOOK_SRCS := flac/rt/init.c flac/rt/hook-open.c flac/rt/hook-stat.c \
@@ -44,7 +44,8 @@ $(FLAC_RT_SO): $(FLAC_RT_HOOK_OBJS) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
 	    $(FLAC_RT_HOOK_OBJS) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
 	    $(COMMON_LIB) $(LIBS) -ldl
 
-$(O)/bin/flac: $(O)/flac/cmd-flac.o $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
+$(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o $(FLAC_RT_CORE) \
+    $(FLAC_LANG_LIB) \
     $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -ldl

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flac/rt/fdmirror.h"
 #include "flac/rt/fdtab.h"
 
 struct fdtab_ent {
@@ -94,6 +95,7 @@ fdtab_set(int fd, const char *vpath)
 	}
 	fdtab_push_free(fdtab_clear(e));
 	e->vpath = copy;
+	fdmirror_set(fd, copy);
 	pthread_mutex_unlock(&fdtab_mu);
 	return 0;
 }
@@ -208,9 +210,12 @@ fdtab_dup(int oldfd, int newfd)
 			n->origin = o->origin;
 			n->odev = o->odev;
 			n->oino = o->oino;
+			fdmirror_set(newfd, copy);
 		}
-	} else if ((n = fdtab_ent(newfd, 0)) != NULL)
+	} else if ((n = fdtab_ent(newfd, 0)) != NULL) {
 		drop = fdtab_clear(n);
+		fdmirror_set(newfd, NULL);
+	}
 	pthread_mutex_unlock(&fdtab_mu);
 	fdtab_push_free(drop);
 }
@@ -222,8 +227,10 @@ fdtab_take(int fd)
 	struct fdtab_push *p = NULL;
 
 	pthread_mutex_lock(&fdtab_mu);
-	if ((e = fdtab_ent(fd, 0)) != NULL)
+	if ((e = fdtab_ent(fd, 0)) != NULL) {
 		p = fdtab_clear(e);
+		fdmirror_set(fd, NULL);
+	}
 	pthread_mutex_unlock(&fdtab_mu);
 	return p;
 }
@@ -245,8 +252,10 @@ fdtab_forget_range(unsigned lo, unsigned hi)
 			fd += FDTAB_CHUNK - 1;
 			continue;
 		}
-		if ((e = fdtab_ent((int)fd, 0)) != NULL && e->vpath != NULL)
+		if ((e = fdtab_ent((int)fd, 0)) != NULL && e->vpath != NULL) {
 			fdtab_push_free(fdtab_clear(e));
+			fdmirror_set((int)fd, NULL);
+		}
 	}
 	pthread_mutex_unlock(&fdtab_mu);
 }
@@ -267,4 +276,5 @@ void
 fdtab_child_reset(void)
 {
 	pthread_mutex_init(&fdtab_mu, NULL);
+	fdmirror_child();
 }

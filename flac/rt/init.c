@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/rt/fdmirror.h"
 #include "flac/rt/fdtab.h"
 #include "flac/rt/hook.h"
 #include "flac/rt/session.h"
@@ -234,6 +235,8 @@ rt_boot(void)
 	dl_iterate_phdr(rt_find_asan, NULL);
 #endif
 	rt.active = 1;
+	if (!rt.identity)
+		fdmirror_enable();
 	rt_cwd();
 	log_debug("name space from %s: %u nodes, %s", rt_img.specname,
 	    rt.ns->nnodes, rt.identity ? "plain local(), passing through" :
