@@ -44,6 +44,7 @@ fdtab_push_free(struct fdtab_push *p)
 		return;
 	free(p->primary);
 	free(p->secondary);
+	free(p->vpath);
 	free(p);
 }
 
@@ -57,7 +58,12 @@ fdtab_push_copy(const struct fdtab_push *p)
 	c->primary = strdup(p->primary);
 	c->secondary = strdup(p->secondary);
 	c->mod = p->mod;
-	if (c->primary == NULL || c->secondary == NULL) {
+	c->viad = p->viad;
+	c->psvc = p->psvc;
+	c->ssvc = p->ssvc;
+	c->vpath = p->vpath != NULL ? strdup(p->vpath) : NULL;
+	if (c->primary == NULL || c->secondary == NULL ||
+	    (p->vpath != NULL && c->vpath == NULL)) {
 		fdtab_push_free(c);
 		return NULL;
 	}
@@ -125,6 +131,28 @@ fdtab_set_push(int fd, const char *primary, const char *secondary, int mod)
 	e->push = p;
 	pthread_mutex_unlock(&fdtab_mu);
 	return 0;
+}
+
+int
+fdtab_set_push_svc(int fd, unsigned psvc, unsigned ssvc)
+{
+	struct fdtab_ent *e;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdtab_mu);
+	if ((e = fdtab_ent(fd, 0)) != NULL && e->push != NULL) {
+		free(e->push->vpath);
+		if ((e->push->vpath = strdup(e->vpath)) == NULL)
+			r = -ENOMEM;
+		else {
+			e->push->viad = 1;
+			e->push->psvc = psvc;
+			e->push->ssvc = ssvc;
+			r = 0;
+		}
+	}
+	pthread_mutex_unlock(&fdtab_mu);
+	return r;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/daemon/proto.h"
 #include "flac/rt/fdtab.h"
 #include "flac/rt/hook.h"
 #include "flac/rt/vfs.h"
@@ -369,9 +370,16 @@ hook_push(struct fdtab_push *p, int r)
 	if (p == NULL)
 		return r;
 	if (hook_enter()) {
-		pr = layer_push(p->primary, p->secondary, p->mod);
+		if (p->viad && rt.daemon[0] != '\0') {
+			pr = dclient_xfer(FLACD_PUSH, p->mod, p->psvc,
+			    p->primary, p->ssvc, p->secondary, p->vpath);
+			if (pr > 0)
+				rt_changed();
+		} else
+			pr = layer_push(p->primary, p->secondary, p->mod);
 		hook_leave(0);
-		if (pr < 0 && r == 0 && p->mod == FLAC_MOD_FAIL) {
+		if (pr < 0 && r == 0 && (p->mod == FLAC_MOD_FAIL ||
+		    (p->viad && p->mod == FLAC_MOD_BLOCK))) {
 			e = -pr;
 			r = -1;
 		}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/daemon/proto.h"
 #include "flac/rt/fdmirror.h"
 #include "flac/rt/fdtab.h"
 #include "flac/rt/hook.h"
@@ -196,6 +197,8 @@ rt_session(void)
 		}
 	}
 	rt_use(rt.ns, shared);
+	if ((lib = getenv(FLACD_ENV)) != NULL && lib[0] == '/')
+		snprintf(rt.daemon, sizeof rt.daemon, "%s", lib);
 	if ((lib = getenv(SESSION_ENV_RT)) != NULL && lib[0] == '/')
 		snprintf(rt.rtlib, sizeof rt.rtlib, "%s", lib);
 	else if (dladdr((void *)rt_session, &info) != 0 &&
