@@ -241,6 +241,10 @@ iosess_decode(const void *p, size_t len, struct iosess *s, char *why,
 		    "header has %d)", len, IOSESS_HDRLEN);
 		return -EBADMSG;
 	}
+	if (version == IOSESS_VERSION && flags != 0) {
+		iosess_why(why, whysz, "unknown header flags %#x", flags);
+		return -EBADMSG;
+	}
 	if (version != IOSESS_VERSION) {
 		iosess_why(why, whysz, "image version %u; this flac reads "
 		    "version %d", version, IOSESS_VERSION);
