@@ -1,7 +1,8 @@
 # flac/: the flac language (flac/lang: lexer, parser, checker, evaluator;
 # pure, no I/O), the run-time (flac/rt: libflacrt.so, the LD_PRELOAD
-# library that puts a program in a name space) and the `flac` command.
-# flacd and the remote service plugins come later (docs/design/flac.md).
+# library that puts a program in a name space), the `flac` command and
+# flacd (flac/daemon: service instances and transfers; remote service
+# plugins come later, docs/design/flac.md).
 FLAC_LANG_SRCS := flac/lang/lex.c flac/lang/parse.c flac/lang/ast.c \
                   flac/lang/check.c flac/lang/eval.c
 FLAC_LANG_OBJS := $(FLAC_LANG_SRCS:%.c=$(O)/%.o)
