@@ -48,7 +48,8 @@ const char *cmd_spec_path, *cmd_spec_label;
 			 O_DSYNC | O_NOATIME | O_DIRECT)
 #define SESS_MAXIMG	(64u << 20)
 
-/* Reads a whole file (of /proc: no size known) into malloc'd *out. */
+/* Reads a whole file (of /proc: no size known) into malloc'd *out (malloc
+ * aligns it for session_image_parse). */
 static int
 sess_slurp(const char *path, size_t max, char **out, size_t *len)
 {
@@ -59,14 +60,14 @@ sess_slurp(const char *path, size_t max, char **out, size_t *len)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	if ((buf = aligned_alloc(8, cap + 1)) == NULL) {
+	if ((buf = malloc(cap + 1)) == NULL) {
 		close(fd);
 		return -ENOMEM;
 	}
 	for (;;) {
 		if (n == cap) {
 			if (cap >= max ||
-			    (nb = aligned_alloc(8, cap * 2 + 1)) == NULL) {
+			    (nb = malloc(cap * 2 + 1)) == NULL) {
 				free(buf);
 				close(fd);
 				return cap >= max ? -EFBIG : -ENOMEM;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/wbuf.h"
 #include "flac/daemon/proto.h"
+#include "flac/lang/ast.h"
 #include "flac/rt/rt.h"
 #include "flac/rt/session.h"
 
@@ -27,10 +28,14 @@ dc_drop(void)
 	dc_session = 0;
 }
 
-/* One request, one reply (lock held). */
+/*
+ * One request, one reply (lock held).  A signal ends the wait for the
+ * reply only when intr is set (a BLOCK, which can last): other requests
+ * are short, and an open(2) of a file should not fail with EINTR.
+ */
 static int
 dc_call(uint16_t type, const struct wbuf *req, struct wbuf *rep,
-    uint16_t want)
+    uint16_t want, int intr)
 {
 	struct pollfd p = { .fd = dc_fd, .events = POLLIN };
 	uint16_t got;
@@ -38,9 +43,9 @@ dc_call(uint16_t type, const struct wbuf *req, struct wbuf *rep,
 
 	if ((r = ipc_send_frame(dc_fd, type, req->data, req->len)) < 0)
 		return r;
-	/* the wait a signal may end (a BLOCK can last) */
-	if ((r = poll(&p, 1, -1)) < 0)
-		return -errno;
+	while ((r = poll(&p, 1, -1)) < 0)
+		if (errno != EINTR || intr)
+			return -errno;
 	if ((r = ipc_recv_frame(dc_fd, rep, &got, FLACD_MAXFRAME, 30000)) <= 0)
 		return r == 0 ? -ECONNRESET : r;
 	return got == want ? 0 : -EPROTO;
@@ -67,7 +72,7 @@ dc_connect(void)
 	wbuf_init(&rep, FLACD_MAXFRAME);
 	memset(&img, 0, sizeof img);
 	if ((r = flacd_enc_hello(&b)) < 0 ||
-	    (r = dc_call(FLACD_HELLO, &b, &rep, FLACD_HELLO)) < 0 ||
+	    (r = dc_call(FLACD_HELLO, &b, &rep, FLACD_HELLO, 0)) < 0 ||
 	    (r = flacd_dec_hello(&rep)) < 0)
 		goto out;
 	if ((r = session_image_parse(rt.image, rt.imagelen, &img)) < 0)
@@ -75,7 +80,7 @@ dc_connect(void)
 	wbuf_reset(&b);
 	if ((r = flacd_enc_load(&b, img.specname, img.src, img.srclen,
 	    img.names, img.nnames, img.addrs, img.naddrs)) < 0 ||
-	    (r = dc_call(FLACD_LOAD, &b, &rep, FLACD_RESULT)) < 0 ||
+	    (r = dc_call(FLACD_LOAD, &b, &rep, FLACD_RESULT, 0)) < 0 ||
 	    (r = flacd_dec_result(&rep, &v)) < 0)
 		goto out;
 	if (v <= 0) {
@@ -117,7 +122,8 @@ dclient_xfer(int type, int mod, uint32_t psvc, const char *ppath,
 	wbuf_init(&rep, 64);
 	if ((r = flacd_enc_xfer(&b, dc_session, mod, psvc, ppath, ssvc,
 	    spath, vpath)) == 0 &&
-	    (r = dc_call((uint16_t)type, &b, &rep, FLACD_RESULT)) == 0)
+	    (r = dc_call((uint16_t)type, &b, &rep, FLACD_RESULT,
+	    mod == FLAC_MOD_BLOCK)) == 0)
 		r = flacd_dec_result(&rep, &v);
 	if (r < 0)
 		dc_drop();	/* where the stream is is unknown */
@@ -127,4 +133,12 @@ dclient_xfer(int type, int mod, uint32_t psvc, const char *ppath,
 	if (r == -EINTR)
 		return -EINTR;
 	return r < 0 ? -ENOTCONN : v;
+}
+
+void
+dclient_child_reset(void)
+{
+	/* another thread may have held it at fork; the connection is the
+	   parent's and is dropped at the next request (dc_pid) */
+	pthread_mutex_init(&dc_mu, NULL);
 }

@@ -134,6 +134,7 @@ rt_atfork_child(void)
 {
 	fdtab_child_reset();
 	cwd_child_reset();
+	dclient_child_reset();
 }
 
 /* Finds and maps the session; 0 or -errno (and why, logged). */

@@ -252,6 +252,8 @@ int	layer_push(const char *primary, const char *secondary, int mod);
  */
 int	dclient_xfer(int type, int mod, uint32_t psvc, const char *ppath,
 	    uint32_t ssvc, const char *spath, const char *vpath);
+/* In the child of fork (init.c's atfork handler). */
+void	dclient_child_reset(void);
 /* A stat for a synthetic directory of the name space at vpath. */
 void	layer_synth_stat(const char *vpath, struct stat *st);
 
