@@ -263,6 +263,30 @@ fdtab_take(int fd)
 	return p;
 }
 
+struct fdtab_push *
+fdtab_next_push(int *fd)
+{
+	struct fdtab_push *p = NULL;
+	struct fdtab_ent *c;
+	unsigned i, j;
+
+	pthread_mutex_lock(&fdtab_mu);
+	for (i = (unsigned)*fd / FDTAB_CHUNK; p == NULL && i < FDTAB_NCHUNKS;
+	    i++) {
+		if ((c = fdtab_chunks[i]) == NULL)
+			continue;
+		for (j = i == (unsigned)*fd / FDTAB_CHUNK ?
+		    (unsigned)*fd % FDTAB_CHUNK : 0; j < FDTAB_CHUNK; j++)
+			if (c[j].push != NULL) {
+				p = fdtab_push_copy(c[j].push);
+				*fd = (int)(i * FDTAB_CHUNK + j);
+				break;
+			}
+	}
+	pthread_mutex_unlock(&fdtab_mu);
+	return p;
+}
+
 void
 fdtab_forget_range(unsigned lo, unsigned hi)
 {

@@ -52,6 +52,11 @@ void	fdtab_dup(int oldfd, int newfd);
 /* Forgets fd; returns its push (free with fdtab_push_free) or NULL. */
 struct fdtab_push *fdtab_take(int fd);
 void	fdtab_push_free(struct fdtab_push *p);
+/*
+ * The pushes still owed at exit: a copy of the first push of an fd >=
+ * *fd (free it with fdtab_push_free), *fd set to that fd; NULL when none.
+ */
+struct fdtab_push *fdtab_next_push(int *fd);
 /* Forgets every fd in [lo, hi]. */
 void	fdtab_forget_range(unsigned lo, unsigned hi);
 /* pthread_atfork handlers (init.c registers them). */

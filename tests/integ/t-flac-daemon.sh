@@ -2,8 +2,9 @@
 # t-flac-daemon: flacd, the transfer combinator through it between two
 # local trees, and its service instances.
 #   - pull on open by modification time (the primary lacks the file, has
-#     an older copy, has a newer one), push on close; contents checked on
-#     both trees (SHA-256)
+#     an older copy, has a newer one), push on close (also of an fd
+#     replaced by dup2, and of one still open at exit); contents checked
+#     on both trees (SHA-256)
 #   - the secondary unavailable (its tree moved away): FAIL fails the open
 #     (ENOTCONN), IGNORE goes on with the primary; BLOCK waits until the
 #     tree is back and then reads the secondary's copy; a blocked program
@@ -100,6 +101,15 @@ if grep -q "^CHANGEDn the primary$" "$S/c"; then
 	ok "push: an update replaces the secondary's older copy"
 else
 	ko "push of an update: $(cat "$S/c") $(tr '\n' '|' <"$T/d2.out")"
+fi
+
+# a shell's redirections (the fd is dup2'd over, then replaced) and a
+# file still open when the program exits are pushed too
+run "$T/d3.out" fail bash -c 'echo one > /data/r1; echo two >> /data/r1; exec 5>/data/r2; echo left-open >&5'
+if printf 'one\ntwo\n' | cmp -s - "$S/r1" && [ "$(cat "$S/r2" 2>/dev/null)" = left-open ]; then
+	ok "push: shell redirections and a file left open at exit reach the secondary"
+else
+	ko "push of redirections: r1=$(tr '\n' '|' <"$S/r1" 2>/dev/null) r2=$(cat "$S/r2" 2>/dev/null) $(tr '\n' '|' <"$T/d3.out")"
 fi
 
 # ---- the secondary unavailable ---------------------------------------------------
