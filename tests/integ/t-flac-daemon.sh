@@ -150,16 +150,43 @@ if grep -q "^back, and newer$" "$T/blk.out" && grep -q "^rc=0$" "$T/blk.out"; th
 else
 	ko "BLOCK after the return: $(tr '\n' '|' <"$T/blk.out" 2>/dev/null)"
 fi
+# a signal whose handler raises ends a blocked open with EINTR
+mv "$S" "$T/away"
+run "$T/intr.out" block python3 -c '
+import signal, time
+def ring(n, f):
+    raise TimeoutError("alarm")
+signal.signal(signal.SIGALRM, ring)
+signal.alarm(1)
+t = time.monotonic()
+try:
+    open("/data/b").read()
+    print("opened")
+except TimeoutError:
+    print("interrupted after %.1f s" % (time.monotonic() - t))
+'
+if grep -q "^interrupted after 1\.[0-9] s$" "$T/intr.out"; then
+	ok "BLOCK: a signal interrupts the wait (the handler runs, the open does not complete)"
+else
+	ko "BLOCK and a signal: $(tr '\n' '|' <"$T/intr.out")"
+fi
+mv "$T/away" "$S"
 # a blocked program that is killed: flacd stops waiting and goes on
 mv "$S" "$T/away"
+n0=$(grep -c "pull /data/b: the wait for local() was interrupted" "$T/flacd.log")
 bg "$FLAC" -f "$T/block.flac" -d -- cat /data/b
 blk=$BG_PID
 sleep 1
 kill "$blk" 2>/dev/null
 wait "$blk" 2>/dev/null
-for _ in $(seq 1 30); do grep -q "the wait for local() was interrupted" "$T/flacd.log" && break; sleep 0.1; done
+n1=$n0
+for _ in $(seq 1 30); do
+	n1=$(grep -c "pull /data/b: the wait for local() was interrupted" "$T/flacd.log")
+	[ "$n1" -gt "$n0" ] && break
+	sleep 0.1
+done
 mv "$T/away" "$S"
-if grep -q "pull /data/b: the wait for local() was interrupted" "$T/flacd.log" &&
+if [ "$n1" -gt "$n0" ] &&
     "$FLACD" -l -s "$FLACD_SOCKET" | grep -q "^session 1 $T/fail.flac"; then
 	ok "BLOCK: killing the waiting program ends flacd's wait; flacd goes on"
 else
