@@ -52,6 +52,7 @@ static const char usage_text[] =
 "       flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [-d] [--]\n"
 "               COMMAND [ARG...]\n"
 "       flac session export PID FILE\n"
+"       flac session show FILE\n"
 "       flac session import [-f SPEC] [--location NAME|ADDR]... FILE [--]\n"
 "               COMMAND [ARG...]\n"
 "\n"
@@ -70,7 +71,7 @@ static const char usage_text[] =
 "  session   export the I/O session of a running program (its name space,\n"
 "            working directory and open files with their offsets) to FILE;\n"
 "            import one: reopen its files (under SPEC if given) and run\n"
-"            COMMAND with them\n"
+"            COMMAND with them; show prints an image\n"
 "\n"
 "See flac(1) and docs/flac-language.md.\n";
 

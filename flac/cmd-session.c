@@ -3,6 +3,7 @@
  * one around a new program (flac/rt/iosess.h has the image).
  *
  *   flac session export PID FILE
+ *   flac session show FILE
  *   flac session import [-f SPEC] [--location NAME|ADDR]... FILE [--]
  *       CMD [ARGS...]
  *
@@ -18,7 +19,8 @@
  * location (or --location), opens every file again in that name space
  * with its flags (never creating or truncating), at its offset and under
  * its descriptor number, goes to the working directory, and runs CMD
- * there as `flac -f` would.
+ * there as `flac -f` would.  The program's runtime learns the files' names
+ * in the name space (fdmirror_adopt), so that it can be exported again.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -502,6 +504,47 @@ sess_export(int argc, char **argv)
 	return r == 0 ? 0 : EXIT_USAGE;
 }
 
+/*
+ * The name space paths of the reopened files, for the program's runtime
+ * (fdmirror_adopt): a memfd in the fd-mirror format, inherited, named by
+ * FLAC_FDNAMES.
+ */
+static int
+sess_hand_names(const struct iosess *s)
+{
+	struct fdmirror_slot sl;
+	char num[16];
+	size_t i, n;
+	int mfd, hi;
+
+	if ((mfd = memfd_create("flac-fdnames", 0)) < 0)
+		return -errno;
+	if ((hi = fcntl(mfd, F_DUPFD, SESSION_FD_MIN)) >= 0) {
+		close(mfd);
+		mfd = hi;
+	}
+	if (ftruncate(mfd, FDMIRROR_SIZE) != 0)
+		goto fail;
+	for (i = 0; i < s->nfiles; i++) {
+		if (s->files[i].fd >= FDMIRROR_MAXFD ||
+		    (n = strlen(s->files[i].path)) >= sizeof sl.path)
+			continue;
+		memset(&sl, 0, sizeof sl);
+		sl.len = (uint32_t)n;
+		memcpy(sl.path, s->files[i].path, n + 1);
+		if (pwrite(mfd, &sl, sizeof sl, (off_t)(s->files[i].fd + 1) *
+		    FDMIRROR_PAGE) != (ssize_t)sizeof sl)
+			goto fail;
+	}
+	snprintf(num, sizeof num, "%d", mfd);
+	setenv(FDMIRROR_ENV_NAMES, num, 1);
+	return 0;
+fail:
+	hi = -errno;
+	close(mfd);
+	return hi;
+}
+
 int
 cmd_session_restore(const struct iosess *s)
 {
@@ -539,6 +582,11 @@ cmd_session_restore(const struct iosess *s)
 			close(fd);
 		else
 			fcntl(fd, F_SETFD, 0);
+	}
+	if ((r = sess_hand_names(s)) < 0) {
+		fprintf(stderr, "flac: session import: cannot hand the names of "
+		    "the files to the program: %s\n", strerror(-r));
+		return r;
 	}
 	if ((r = vfs_chdir(s->cwd)) < 0)
 		fprintf(stderr, "flac: session import: warning: working "
@@ -658,6 +706,47 @@ out:
 	return status;
 }
 
+static int
+sess_show(int argc, char **argv)
+{
+	struct iosess s;
+	char why[512], *buf;
+	size_t len, i;
+	int r, f;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: flac session show FILE\n");
+		return EXIT_USAGE;
+	}
+	if ((r = sess_slurp(argv[1], SESS_MAXIMG, &buf, &len)) < 0) {
+		fprintf(stderr, "flac: session show: cannot read %s: %s\n",
+		    argv[1], strerror(-r));
+		return EXIT_USAGE;
+	}
+	r = iosess_decode(buf, len, &s, why, sizeof why);
+	free(buf);
+	if (r < 0) {
+		fprintf(stderr, "flac: session show: %s: %s\n", argv[1], why);
+		return EXIT_USAGE;
+	}
+	printf("spec %s (%zu bytes)\n", s.specname, s.srclen);
+	for (i = 0; i < s.nnames; i++)
+		printf("location %s\n", s.names[i]);
+	for (i = 0; i < s.naddrs; i++)
+		printf("location %s\n", s.addrs[i]);
+	printf("cwd %s\n", s.cwd);
+	for (i = 0; i < s.nfiles; i++) {
+		f = s.files[i].flags;
+		printf("fd %d %s%s offset %llu %s\n", s.files[i].fd,
+		    (f & O_ACCMODE) == O_RDONLY ? "read" :
+		    (f & O_ACCMODE) == O_WRONLY ? "write" : "readwrite",
+		    (f & O_APPEND) ? ",append" : "",
+		    (unsigned long long)s.files[i].offset, s.files[i].path);
+	}
+	iosess_free(&s);
+	return 0;
+}
+
 int
 cmd_session(int argc, char **argv)
 {
@@ -665,7 +754,10 @@ cmd_session(int argc, char **argv)
 		return sess_export(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return sess_import(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return sess_show(argc - 1, argv + 1);
 	fprintf(stderr, "usage: flac session export PID FILE\n"
+	    "       flac session show FILE\n"
 	    "       flac session import [-f SPEC] [--location NAME|ADDR]... "
 	    "FILE [--] CMD [ARG...]\n");
 	return EXIT_USAGE;

@@ -1,12 +1,15 @@
 /* fdmirror: see fdmirror.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "flac/rt/fdmirror.h"
+#include "flac/rt/fdtab.h"
 #include "flac/rt/session.h"
 
 static char *fdm_map;		/* FDMIRROR_SIZE bytes, or NULL */
@@ -138,4 +141,44 @@ fdmirror_child(void)
 	fdm_map = m;
 	fdm_fd = fd;
 	fdm_header(m);
+}
+
+void
+fdmirror_adopt(void)
+{
+	const struct fdmirror_slot *sl;
+	const char *env = getenv(FDMIRROR_ENV_NAMES);
+	struct stat st;
+	char *end, *m;
+	long mfd;
+	int fd, n = 0;
+
+	if (env == NULL)
+		return;
+	mfd = strtol(env, &end, 10);
+	unsetenv(FDMIRROR_ENV_NAMES);
+	if (*end != '\0' || mfd < 0 || mfd > 1 << 20 ||
+	    fstat((int)mfd, &st) != 0 || st.st_size != FDMIRROR_SIZE) {
+		log_warn("%s='%s' names no file of names; the inherited "
+		    "descriptors keep the kernel's names", FDMIRROR_ENV_NAMES,
+		    env);
+		return;
+	}
+	m = mmap(NULL, FDMIRROR_SIZE, PROT_READ, MAP_PRIVATE, (int)mfd, 0);
+	close((int)mfd);
+	if (m == MAP_FAILED)
+		return;
+	for (fd = 0; fd < FDMIRROR_MAXFD; fd++) {
+		sl = (const struct fdmirror_slot *)(const void *)(m +
+		    (size_t)(fd + 1) * FDMIRROR_PAGE);
+		if (sl->len == 0 || sl->len >= sizeof sl->path ||
+		    sl->path[sl->len] != '\0' || sl->path[0] != '/' ||
+		    memchr(sl->path, '\0', sl->len) != NULL ||
+		    fcntl(fd, F_GETFD) < 0)
+			continue;
+		if (fdtab_set(fd, sl->path) == 0)
+			n++;
+	}
+	munmap(m, FDMIRROR_SIZE);
+	log_debug("%d descriptors named from a rebuilt session", n);
 }

@@ -42,6 +42,17 @@ struct fdmirror_slot {
 	char		path[FDMIRROR_PAGE - 8];
 };
 
+/*
+ * The hand-over from `flac session import` to the program it runs: a memfd
+ * in the same format (pages fd + 1), inherited, named by FDMIRROR_ENV_NAMES
+ * (its descriptor number).  fdmirror_adopt() (the runtime, at start) gives
+ * each descriptor that is open the name its page holds (fdtab_set), then
+ * closes the memfd and removes the variable, so that the program's own
+ * children do not take the names again.
+ */
+#define FDMIRROR_ENV_NAMES	"FLAC_FDNAMES"
+void	fdmirror_adopt(void);
+
 /* Makes the memfd and maps it (once); 0 or -errno. */
 int	fdmirror_enable(void);
 /* Records fd's name (vpath NULL: forgets it).  Quiet when not enabled. */

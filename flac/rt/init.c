@@ -239,8 +239,8 @@ rt_boot(void)
 	dl_iterate_phdr(rt_find_asan, NULL);
 #endif
 	rt.active = 1;
-	if (!rt.identity)
-		fdmirror_enable();
+	if (!rt.identity && fdmirror_enable() == 0)
+		fdmirror_adopt();
 	rt_cwd();
 	log_debug("name space from %s: %u nodes, %s", rt_img.specname,
 	    rt.ns->nnodes, rt.identity ? "plain local(), passing through" :

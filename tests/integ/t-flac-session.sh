@@ -7,6 +7,7 @@
 #   - `flac session import` rebuilds it around a new program: every file is
 #     open under its descriptor number at its offset, and what it reads
 #     from there has the SHA-256 of the file's tail
+#   - the rebuilt program exports the same session again (session show)
 #   - the same after the tree moved, under a new spec mapping the same names
 #   - a truncated image, another version, a bad checksum and a path that
 #     escapes the name space are refused with a message saying which
@@ -106,6 +107,26 @@ if cmp -s "$T/want1" "$T/import1.out"; then
 	ok "import: every file at its descriptor and offset, same bytes (SHA-256)"
 else
 	ko "import: $(diff "$T/want1" "$T/import1.out" | tr '\n' '|')"
+fi
+
+# the rebuilt program's session exports again, the same (`session show`)
+"$FLAC" session import "$T/s.img" -- sleep 30 >"$T/again.out" 2>&1 &
+again=$!
+lib__record_pid "$again"
+LIB_CHILDREN+=("$again")
+for _ in $(seq 1 50); do
+	[ "$(readlink "/proc/$again/exe" 2>/dev/null)" = "$(readlink -f /bin/sleep)" ] && break
+	sleep 0.1
+done
+sleep 0.3
+timeout 20 "$FLAC" session export "$again" "$T/s2.img" 2>"$T/export2.err"
+stop_pid "$again" >/dev/null
+"$FLAC" session show "$T/s.img" >"$T/show1" 2>&1
+"$FLAC" session show "$T/s2.img" >"$T/show2" 2>&1
+if [ "$(grep -c '^fd ' "$T/show1")" = 4 ] && cmp -s "$T/show1" "$T/show2"; then
+	ok "the rebuilt program exports the same session again (names, flags, offsets)"
+else
+	ko "export of the rebuilt program: $(diff "$T/show1" "$T/show2" | tr '\n' '|') $(cat "$T/export2.err")"
 fi
 
 # ---- the files moved to another tree, a new spec maps the same names --------
