@@ -304,8 +304,15 @@ sess_scan_fds(struct sess_scan *sc, struct iosess *s)
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		if ((vp = sess_fd_path(sc, fd, real)) == NULL) {
-			fprintf(stderr, "flac: session: fd %d (%s) was not "
-			    "opened in the name space; left out\n", fd, real);
+			if (sc->mirror != NULL && fd >= FDMIRROR_MAXFD)
+				fprintf(stderr, "flac: session: fd %d (%s) is "
+				    "above the %d descriptors whose names the "
+				    "runtime publishes; left out\n", fd, real,
+				    FDMIRROR_MAXFD);
+			else
+				fprintf(stderr, "flac: session: fd %d (%s) was "
+				    "not opened in the name space; left out\n",
+				    fd, real);
 			continue;
 		}
 		if (!iosess_path_ok(vp) ||
