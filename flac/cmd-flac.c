@@ -5,8 +5,10 @@
  *   flac check [-q] SPEC...
  *   flac explain SPEC [--location NAME|ADDR]... [--env VAR=VALUE]...
  *       [--op OP] [--dot] [PATH...]
- *   flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [--]
+ *   flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [-d] [--]
  *       CMD [ARGS...]
+ *   flac session export PID FILE
+ *   flac session import [-f SPEC] [--location NAME|ADDR]... FILE [--] CMD...
  *
  * Exit status: 0 fine, 1 the specification has errors, 2 bad usage or a
  * file that cannot be read; -f: the program's status, or 127 when it is
@@ -26,8 +28,12 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/ipc.h"
+#include "flac/cmd.h"
+#include "flac/daemon/proto.h"
 #include "flac/lang/ast.h"
 #include "flac/lang/eval.h"
 #include "flac/rt/exec.h"
@@ -36,8 +42,6 @@
 #include "flac/rt/session.h"
 #include "flac/rt/vfs.h"
 
-#define EXIT_SPEC	1
-#define EXIT_USAGE	2
 
 extern char **environ;
 
@@ -45,7 +49,11 @@ static const char usage_text[] =
 "usage: flac check [-q] SPEC...\n"
 "       flac explain SPEC [--location NAME|ADDR]... [--env VAR=VALUE]...\n"
 "                         [--op OP] [--dot] [PATH...]\n"
-"       flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [--]\n"
+"       flac -f SPEC [--location NAME|ADDR]... [--env VAR=VALUE]... [-d] [--]\n"
+"               COMMAND [ARG...]\n"
+"       flac session export PID FILE\n"
+"       flac session show FILE\n"
+"       flac session import [-f SPEC] [--location NAME|ADDR]... FILE [--]\n"
 "               COMMAND [ARG...]\n"
 "\n"
 "  check     validate specifications; errors give file:line:column\n"
@@ -56,7 +64,14 @@ static const char usage_text[] =
 "            this one; --dot draws it for Graphviz\n"
 "  -f        run COMMAND in the name space of SPEC, compiled for this host\n"
 "            (or --location) and this environment (plus --env, which is\n"
-"            also set for COMMAND); its children stay in the name space\n"
+"            also set for COMMAND); its children stay in the name space;\n"
+"            -d sends every transfer through flacd, which can wait for a\n"
+"            secondary that is away (BLOCK); flacd is started when needed\n"
+"            (-d, or a service that is not local())\n"
+"  session   export the I/O session of a running program (its name space,\n"
+"            working directory and open files with their offsets) to FILE;\n"
+"            import one: reopen its files (under SPEC if given) and run\n"
+"            COMMAND with them; show prints an image\n"
 "\n"
 "See flac(1) and docs/flac-language.md.\n";
 
@@ -126,6 +141,9 @@ cmd_read_file(const char *path, char **out, size_t *len)
 static const char *
 cmd_display_name(const char *path)
 {
+	if (cmd_spec_label != NULL && cmd_spec_path != NULL &&
+	    strcmp(path, cmd_spec_path) == 0)
+		return cmd_spec_label;
 	return strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
@@ -780,8 +798,6 @@ cmd_find_asan(struct dl_phdr_info *info, size_t size, void *arg)
 }
 #endif
 
-#define EXIT_NOTFOUND	127
-#define EXIT_NOEXEC	126
 
 /* The run-time library: $FLAC_RT, or beside this program. */
 static int
@@ -849,12 +865,110 @@ cmd_memfd(const char *name, const void *p, size_t len, int seal,
 	return nfd < 0 ? -errno : nfd;
 }
 
+/* ---- flacd ------------------------------------------------------------ */
+
+/*
+ * A service that is not local(): only flacd can serve it.  (Transfers
+ * between local trees are made in the process; -d sends them to flacd,
+ * which can also wait for a tree that is away, BLOCK.)
+ */
 static int
+cmd_needs_daemon(const struct flac_ns *ns)
+{
+	const struct flac_ns_svc *svs = flac_ns_svcs(ns);
+	uint32_t k;
+
+	for (k = 0; k < ns->nsvcs; k++)
+		if (svs[k].type != FLAC_SVC_LOCAL)
+			return 1;
+	return 0;
+}
+
+/* flacd beside this program (or $FLACD). */
+static int
+cmd_find_flacd(const char *argv0, char *out, size_t sz)
+{
+	const char *s = getenv("FLACD");
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	(void)argv0;
+	if (s != NULL && s[0] == '/') {
+		snprintf(out, sz, "%s", s);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		return -ENOENT;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -ENOENT;
+	*slash = '\0';
+	if (snprintf(out, sz, "%s/flacd", self) >= (int)sz)
+		return -ENAMETOOLONG;
+	return access(out, X_OK) == 0 ? 0 : -errno;
+}
+
+/*
+ * Makes sure this user's flacd runs (starting it when nobody answers on
+ * its socket: it goes to the background once it listens, and exits after
+ * $FLACD_IDLE seconds, 300 by default, without a client); its socket's
+ * path goes to sock.  0, or -errno after a warning.
+ */
+static int
+cmd_daemon(const char *argv0, char *sock, size_t sz)
+{
+	const char *idle = getenv("FLACD_IDLE");
+	char bin[PATH_MAX];
+	int fd, r, st;
+	pid_t pid;
+
+	if ((r = flacd_sock_path(sock, sz, 1)) < 0)
+		goto fail;
+	if ((fd = ipc_connect(sock, 0)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	if ((r = cmd_find_flacd(argv0, bin, sizeof bin)) < 0)
+		goto fail;
+	if ((pid = fork()) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (pid == 0) {
+		execl(bin, "flacd", "-s", sock, "-t", idle != NULL &&
+		    *idle != '\0' ? idle : "300", (char *)NULL);
+		_exit(127);
+	}
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	/* 0: it listens now; 3: another one started first */
+	if (r < 0 || !WIFEXITED(st) || (WEXITSTATUS(st) != 0 &&
+	    WEXITSTATUS(st) != 3)) {
+		r = -ECHILD;
+		goto fail;
+	}
+	if ((fd = ipc_connect(sock, 0)) < 0) {
+		r = fd;
+		goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	fprintf(stderr, "flac: warning: cannot reach or start flacd (%s); "
+	    "transfers that BLOCK fail with ENOTCONN, and remote services "
+	    "answer EREMOTE\n", strerror(-r));
+	sock[0] = '\0';
+	return r;
+}
+
+int
 cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "location", required_argument, NULL, 'l' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "daemon", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -872,6 +986,7 @@ cmd_run(int argc, char **argv)
 	void *img = NULL;
 	size_t srclen = 0, imglen = 0;
 	int ch, located = 0, status = EXIT_USAGE, r, imgfd, statefd, a;
+	int daemon = 0;
 	char **e;
 
 	/* -f SPEC, -fSPEC, --file SPEC, --file=SPEC */
@@ -898,8 +1013,11 @@ cmd_run(int argc, char **argv)
 	argc -= a;
 	argv += a;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+l:e:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+l:e:dh", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'd':
+			daemon = 1;
+			break;
 		case 'l':
 			located = 1;
 			if (inet_pton(AF_INET, optarg, abuf) == 1 ||
@@ -985,6 +1103,9 @@ cmd_run(int argc, char **argv)
 				    cmd_display_name(specpath), chs[k].line,
 				    chs[k].col, flac_ctx_names[chs[k].ctx]);
 	}
+	if ((daemon || cmd_needs_daemon(ns)) &&
+	    cmd_daemon(argv[0], rt.daemon, sizeof rt.daemon) == 0)
+		setenv(FLACD_ENV, rt.daemon, 1);
 	if (cmd_find_rt(lib, sizeof lib) != 0) {
 		fprintf(stderr, "flac: cannot find libflacrt.so beside %s or "
 		    "in $%s; build it (make) or set %s\n", argv[0],
@@ -1061,6 +1182,12 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "flac: warning: %s is not a directory of the "
 		    "name space (%s); starting in the real one\n", cwd,
 		    strerror(-r));
+	if (cmd_restore != NULL) {
+		if (cmd_session_restore(cmd_restore) != 0) {
+			status = EXIT_NOEXEC;
+			goto out;
+		}
+	}
 	ws_reset();
 	r = exec_vpe(argv[optind], argv + optind, environ);
 	fprintf(stderr, "flac: %s: %s\n", argv[optind], r == -ENOENT ?
@@ -1087,7 +1214,8 @@ out:
 int
 main(int argc, char **argv)
 {
-	static const char *const cmds[] = { "check", "explain", NULL };
+	static const char *const cmds[] = { "check", "explain", "session",
+	    NULL };
 	const char *hint;
 
 	if (argc < 2) {
@@ -1106,6 +1234,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "session") == 0)
+		return cmd_session(argc - 1, argv + 1);
 	hint = flac_suggest(argv[1], cmds, 0);
 	if (hint != NULL)
 		fprintf(stderr, "flac: unknown command '%s' (did you mean "

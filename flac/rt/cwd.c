@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "flac/rt/fdmirror.h"
 #include "flac/rt/rt.h"
 
 /*
@@ -56,6 +57,7 @@ cwd_set(const char *vpath)
 	memcpy(cwd_path, vpath, n + 1);
 	__atomic_store_n(&cwd_len, n, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&cwd_seq, 1, __ATOMIC_RELEASE);
+	fdmirror_cwd(vpath);
 	pthread_mutex_unlock(&cwd_mu);
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/daemon/proto.h"
 #include "flac/rt/exec.h"
 #include "flac/rt/real.h"
 #include "flac/rt/vfs.h"
@@ -112,7 +113,7 @@ exec_env(char *const envp[])
 
 	while (envp != NULL && envp[n] != NULL)
 		n++;
-	if ((out = ws_alloc((n + 5) * sizeof *out)) == NULL)
+	if ((out = ws_alloc((n + 6) * sizeof *out)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (exec_is(envp[i], "LD_PRELOAD")) {
@@ -121,7 +122,8 @@ exec_env(char *const envp[])
 		}
 		if (exec_is(envp[i], SESSION_ENV) ||
 		    exec_is(envp[i], SESSION_ENV_CWD) ||
-		    exec_is(envp[i], SESSION_ENV_RT))
+		    exec_is(envp[i], SESSION_ENV_RT) ||
+		    exec_is(envp[i], FLACD_ENV))
 			continue;
 		out[k++] = envp[i];
 	}
@@ -147,6 +149,11 @@ exec_env(char *const envp[])
 		return NULL;
 	sprintf(s, "%s=%s", SESSION_ENV_RT, rt.rtlib);
 	out[k++] = s;
+	if (rt.daemon[0] != '\0' && (s = ws_alloc(sizeof FLACD_ENV + 1 +
+	    strlen(rt.daemon))) != NULL) {
+		sprintf(s, "%s=%s", FLACD_ENV, rt.daemon);
+		out[k++] = s;
+	}
 	exec_img = -1;
 	if (exec_session_fds(&img, &state, &ino) == 0 &&
 	    (exec_img = img, sess = ws_alloc(96)) != NULL) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flac/rt/fdmirror.h"
 #include "flac/rt/fdtab.h"
 
 struct fdtab_ent {
@@ -43,6 +44,7 @@ fdtab_push_free(struct fdtab_push *p)
 		return;
 	free(p->primary);
 	free(p->secondary);
+	free(p->vpath);
 	free(p);
 }
 
@@ -56,7 +58,12 @@ fdtab_push_copy(const struct fdtab_push *p)
 	c->primary = strdup(p->primary);
 	c->secondary = strdup(p->secondary);
 	c->mod = p->mod;
-	if (c->primary == NULL || c->secondary == NULL) {
+	c->viad = p->viad;
+	c->psvc = p->psvc;
+	c->ssvc = p->ssvc;
+	c->vpath = p->vpath != NULL ? strdup(p->vpath) : NULL;
+	if (c->primary == NULL || c->secondary == NULL ||
+	    (p->vpath != NULL && c->vpath == NULL)) {
 		fdtab_push_free(c);
 		return NULL;
 	}
@@ -94,6 +101,7 @@ fdtab_set(int fd, const char *vpath)
 	}
 	fdtab_push_free(fdtab_clear(e));
 	e->vpath = copy;
+	fdmirror_set(fd, copy);
 	pthread_mutex_unlock(&fdtab_mu);
 	return 0;
 }
@@ -123,6 +131,28 @@ fdtab_set_push(int fd, const char *primary, const char *secondary, int mod)
 	e->push = p;
 	pthread_mutex_unlock(&fdtab_mu);
 	return 0;
+}
+
+int
+fdtab_set_push_svc(int fd, unsigned psvc, unsigned ssvc)
+{
+	struct fdtab_ent *e;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdtab_mu);
+	if ((e = fdtab_ent(fd, 0)) != NULL && e->push != NULL) {
+		free(e->push->vpath);
+		if ((e->push->vpath = strdup(e->vpath)) == NULL)
+			r = -ENOMEM;
+		else {
+			e->push->viad = 1;
+			e->push->psvc = psvc;
+			e->push->ssvc = ssvc;
+			r = 0;
+		}
+	}
+	pthread_mutex_unlock(&fdtab_mu);
+	return r;
 }
 
 int
@@ -208,9 +238,12 @@ fdtab_dup(int oldfd, int newfd)
 			n->origin = o->origin;
 			n->odev = o->odev;
 			n->oino = o->oino;
+			fdmirror_set(newfd, copy);
 		}
-	} else if ((n = fdtab_ent(newfd, 0)) != NULL)
+	} else if ((n = fdtab_ent(newfd, 0)) != NULL) {
 		drop = fdtab_clear(n);
+		fdmirror_set(newfd, NULL);
+	}
 	pthread_mutex_unlock(&fdtab_mu);
 	fdtab_push_free(drop);
 }
@@ -222,8 +255,34 @@ fdtab_take(int fd)
 	struct fdtab_push *p = NULL;
 
 	pthread_mutex_lock(&fdtab_mu);
-	if ((e = fdtab_ent(fd, 0)) != NULL)
+	if ((e = fdtab_ent(fd, 0)) != NULL) {
 		p = fdtab_clear(e);
+		fdmirror_set(fd, NULL);
+	}
+	pthread_mutex_unlock(&fdtab_mu);
+	return p;
+}
+
+struct fdtab_push *
+fdtab_next_push(int *fd)
+{
+	struct fdtab_push *p = NULL;
+	struct fdtab_ent *c;
+	unsigned i, j;
+
+	pthread_mutex_lock(&fdtab_mu);
+	for (i = (unsigned)*fd / FDTAB_CHUNK; p == NULL && i < FDTAB_NCHUNKS;
+	    i++) {
+		if ((c = fdtab_chunks[i]) == NULL)
+			continue;
+		for (j = i == (unsigned)*fd / FDTAB_CHUNK ?
+		    (unsigned)*fd % FDTAB_CHUNK : 0; j < FDTAB_CHUNK; j++)
+			if (c[j].push != NULL) {
+				p = fdtab_push_copy(c[j].push);
+				*fd = (int)(i * FDTAB_CHUNK + j);
+				break;
+			}
+	}
 	pthread_mutex_unlock(&fdtab_mu);
 	return p;
 }
@@ -245,8 +304,10 @@ fdtab_forget_range(unsigned lo, unsigned hi)
 			fd += FDTAB_CHUNK - 1;
 			continue;
 		}
-		if ((e = fdtab_ent((int)fd, 0)) != NULL && e->vpath != NULL)
+		if ((e = fdtab_ent((int)fd, 0)) != NULL && e->vpath != NULL) {
 			fdtab_push_free(fdtab_clear(e));
+			fdmirror_set((int)fd, NULL);
+		}
 	}
 	pthread_mutex_unlock(&fdtab_mu);
 }
@@ -267,4 +328,5 @@ void
 fdtab_child_reset(void)
 {
 	pthread_mutex_init(&fdtab_mu, NULL);
+	fdmirror_child();
 }

@@ -24,6 +24,9 @@ struct fdtab_push {
 	char	*primary;	/* real path of the file written */
 	char	*secondary;	/* real path to copy it to */
 	int	 mod;		/* enum flac_xfer_mod */
+	int	 viad;		/* through flacd: */
+	unsigned psvc, ssvc;	/*   spec instance numbers */
+	char	*vpath;		/*   the name space path */
 };
 
 /* Records fd -> path; replaces what was there.  0 or -ENOMEM, -EBADF. */
@@ -31,6 +34,8 @@ int	fdtab_set(int fd, const char *vpath);
 /* Adds a push to fd's entry (which must exist). */
 int	fdtab_set_push(int fd, const char *primary, const char *secondary,
 	    int mod);
+/* Makes fd's push go through flacd, between these instances. */
+int	fdtab_set_push_svc(int fd, unsigned psvc, unsigned ssvc);
 /* The device and inode fstat(2) reports for fd: those of the file a
  * copy-up came from (layer.c), so that they do not change under the
  * program.  fdtab_origin: 1 when fd has them. */
@@ -47,6 +52,11 @@ void	fdtab_dup(int oldfd, int newfd);
 /* Forgets fd; returns its push (free with fdtab_push_free) or NULL. */
 struct fdtab_push *fdtab_take(int fd);
 void	fdtab_push_free(struct fdtab_push *p);
+/*
+ * The pushes still owed at exit: a copy of the first push of an fd >=
+ * *fd (free it with fdtab_push_free), *fd set to that fd; NULL when none.
+ */
+struct fdtab_push *fdtab_next_push(int *fd);
 /* Forgets every fd in [lo, hi]. */
 void	fdtab_forget_range(unsigned lo, unsigned hi);
 /* pthread_atfork handlers (init.c registers them). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/daemon/proto.h"
 #include "flac/rt/fdtab.h"
 #include "flac/rt/hook.h"
 #include "flac/rt/vfs.h"
@@ -369,9 +370,16 @@ hook_push(struct fdtab_push *p, int r)
 	if (p == NULL)
 		return r;
 	if (hook_enter()) {
-		pr = layer_push(p->primary, p->secondary, p->mod);
+		if (p->viad && rt.daemon[0] != '\0') {
+			pr = dclient_xfer(FLACD_PUSH, p->mod, p->psvc,
+			    p->primary, p->ssvc, p->secondary, p->vpath);
+			if (pr > 0)
+				rt_changed();
+		} else
+			pr = layer_push(p->primary, p->secondary, p->mod);
 		hook_leave(0);
-		if (pr < 0 && r == 0 && p->mod == FLAC_MOD_FAIL) {
+		if (pr < 0 && r == 0 && (p->mod == FLAC_MOD_FAIL ||
+		    (p->viad && p->mod == FLAC_MOD_BLOCK))) {
 			e = -pr;
 			r = -1;
 		}
@@ -379,6 +387,26 @@ hook_push(struct fdtab_push *p, int r)
 	fdtab_push_free(p);
 	errno = e;
 	return r;
+}
+
+/*
+ * At exit, the pushes of files still open: a shell's `echo x > file`
+ * writes through a dup of the fd it closed (which pushed the file empty)
+ * and exits without closing it.  A push that has nothing new copies
+ * nothing.
+ */
+__attribute__((destructor)) static void
+hook_exit_pushes(void)
+{
+	struct fdtab_push *p;
+	int fd = 0;
+
+	if (!rt.active)
+		return;
+	while (fd < FDTAB_MAXFD && (p = fdtab_next_push(&fd)) != NULL) {
+		hook_push(p, 0);
+		fd++;
+	}
 }
 
 RT_EXPORT int
@@ -485,6 +513,19 @@ dup(int fd)
 	return r;
 }
 
+/* fd was duplicated over nfd: what nfd had open was closed (its push). */
+static void
+hook_dup_over(int fd, int nfd)
+{
+	struct fdtab_push *p = fdtab_has(nfd) ? fdtab_take(nfd) : NULL;
+	int e = errno;
+
+	fdtab_dup(fd, nfd);
+	if (p != NULL)
+		hook_push(p, 0);
+	errno = e;
+}
+
 RT_EXPORT int
 dup2(int fd, int nfd)
 {
@@ -493,7 +534,7 @@ dup2(int fd, int nfd)
 	hook_real();
 	r = real.dup2(fd, nfd);
 	if (r >= 0 && fd != nfd && (fdtab_has(fd) || fdtab_has(nfd)))
-		fdtab_dup(fd, nfd);
+		hook_dup_over(fd, nfd);
 	return r;
 }
 
@@ -505,7 +546,7 @@ dup3(int fd, int nfd, int flags)
 	hook_real();
 	r = real.dup3(fd, nfd, flags);
 	if (r >= 0 && (fdtab_has(fd) || fdtab_has(nfd)))
-		fdtab_dup(fd, nfd);
+		hook_dup_over(fd, nfd);
 	return r;
 }
 

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/daemon/proto.h"
+#include "flac/rt/fdmirror.h"
 #include "flac/rt/fdtab.h"
 #include "flac/rt/hook.h"
 #include "flac/rt/session.h"
@@ -132,6 +134,7 @@ rt_atfork_child(void)
 {
 	fdtab_child_reset();
 	cwd_child_reset();
+	dclient_child_reset();
 }
 
 /* Finds and maps the session; 0 or -errno (and why, logged). */
@@ -195,6 +198,8 @@ rt_session(void)
 		}
 	}
 	rt_use(rt.ns, shared);
+	if ((lib = getenv(FLACD_ENV)) != NULL && lib[0] == '/')
+		snprintf(rt.daemon, sizeof rt.daemon, "%s", lib);
 	if ((lib = getenv(SESSION_ENV_RT)) != NULL && lib[0] == '/')
 		snprintf(rt.rtlib, sizeof rt.rtlib, "%s", lib);
 	else if (dladdr((void *)rt_session, &info) != 0 &&
@@ -234,6 +239,8 @@ rt_boot(void)
 	dl_iterate_phdr(rt_find_asan, NULL);
 #endif
 	rt.active = 1;
+	if (!rt.identity && fdmirror_enable() == 0)
+		fdmirror_adopt();
 	rt_cwd();
 	log_debug("name space from %s: %u nodes, %s", rt_img.specname,
 	    rt.ns->nnodes, rt.identity ? "plain local(), passing through" :

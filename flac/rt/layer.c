@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "flac/daemon/proto.h"
 #include "flac/rt/lcache.h"
 #include "flac/rt/rt.h"
 
@@ -765,6 +766,16 @@ layer_pull(const struct rt_layer *L, const char *vpath)
 
 	if (!(L->mode & FLAC_XFER_PULL) || L->path == NULL)
 		return 0;
+	if (rt.daemon[0] != '\0' && L->secpath != NULL) {
+		/* flacd pulls, from any service, and can wait (BLOCK) */
+		r = dclient_xfer(FLACD_PULL, L->pullmod, L->psvc, L->path,
+		    L->ssvc, L->secpath, vpath);
+		if (r < 0 && r != -EINTR && L->pullmod == FLAC_MOD_IGNORE)
+			return 0;
+		if (r > 0)
+			rt_changed();
+		return r;
+	}
 	if (L->secremote)
 		return layer_unreachable(L->pullmod);
 	if (L->sec == NULL)

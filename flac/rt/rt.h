@@ -92,6 +92,8 @@ struct rt_state {
 	char		 rtlib[RT_PATH_MAX];	/* this library, for children */
 	char		 asanlib[RT_PATH_MAX];	/* a sanitized build's runtime */
 	char		 emptydir[RT_PATH_MAX];	/* real dir behind synthetic ones */
+	char		 daemon[RT_PATH_MAX];	/* flacd's socket ($FLAC_DAEMON):
+						   transfers go through it */
 	struct stat	 emptyst;
 };
 
@@ -143,6 +145,9 @@ struct rt_layer {
 				   REMOTE: the service, for messages */
 	const char	*sec;	/* XFER: secondary's real path, or NULL */
 	int		 secremote;	/* XFER: the secondary is remote */
+	const char	*secpath;	/* XFER: the path on the secondary's
+					   service (local or not), or NULL */
+	uint32_t	 psvc, ssvc;	/* XFER: spec instance numbers (flacd) */
 	uint64_t	 phash;	/* LOCAL: lcache_hash of path, or 0 */
 };
 
@@ -236,6 +241,19 @@ int	layer_clean_dir(const char *t);
 int	layer_pull(const struct rt_layer *L, const char *vpath);
 /* Pushes primary to secondary when newer (on close). */
 int	layer_push(const char *primary, const char *secondary, int mod);
+
+/*
+ * dclient: the runtime's side of flacd (flac/daemon/proto.h).  One
+ * connection per process (made again in a child of fork), placed at 900
+ * or above; a request at a time.  dclient_xfer asks flacd for a pull or a
+ * push (FLACD_PULL, FLACD_PUSH) and waits for the answer; a signal
+ * interrupts the wait (-EINTR; flacd stops waiting when the connection
+ * closes).  flacd not reachable: -ENOTCONN, after one message.
+ */
+int	dclient_xfer(int type, int mod, uint32_t psvc, const char *ppath,
+	    uint32_t ssvc, const char *spath, const char *vpath);
+/* In the child of fork (init.c's atfork handler). */
+void	dclient_child_reset(void);
 /* A stat for a synthetic directory of the name space at vpath. */
 void	layer_synth_stat(const char *vpath, struct stat *st);
 

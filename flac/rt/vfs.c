@@ -327,6 +327,8 @@ struct vfs_push {
 	const char	*primary;	/* transfer push on close */
 	const char	*secondary;
 	int		 mod;
+	int		 viad;		/* through flacd, between: */
+	uint32_t	 psvc, ssvc;
 	int		 origin;	/* a copy: report odev, oino */
 	unsigned long long odev;
 	unsigned long long oino;
@@ -346,6 +348,16 @@ vfs_note_push(const struct rt_layer *L, int flags, struct vfs_push *push)
 	if (L->kind != RL_XFER || !(L->mode & FLAC_XFER_PUSH) ||
 	    (flags & O_ACCMODE) == O_RDONLY)
 		return;
+	if (rt.daemon[0] != '\0' && L->path != NULL && L->secpath != NULL) {
+		/* flacd pushes, to any service */
+		push->primary = L->path;
+		push->secondary = L->secpath;
+		push->mod = L->pushmod;
+		push->viad = 1;
+		push->psvc = L->psvc;
+		push->ssvc = L->ssvc;
+		return;
+	}
 	if (L->secremote) {
 		if (L->pushmod != FLAC_MOD_IGNORE)
 			log_once(EVLOG_WARN, "transfer: pushing to a remote "
@@ -628,9 +640,10 @@ vfs_open(int dirfd, const char *path, int flags, mode_t mode)
 done:
 	if (r >= 0 && fdtab_set(r, vp) == 0 &&
 	    (flags & O_TMPFILE) != O_TMPFILE) {
-		if (push.primary != NULL)
-			fdtab_set_push(r, push.primary, push.secondary,
-			    push.mod);
+		if (push.primary != NULL &&
+		    fdtab_set_push(r, push.primary, push.secondary,
+		    push.mod) == 0 && push.viad)
+			fdtab_set_push_svc(r, push.psvc, push.ssvc);
 		if (push.origin)
 			fdtab_set_origin(r, push.odev, push.oino);
 	}

@@ -36,6 +36,8 @@ struct vc_layer {
 	uint8_t		 secremote;
 	uint16_t	 path;		/* offsets in strs, or VC_NONE */
 	uint16_t	 sec;
+	uint16_t	 secpath;
+	uint32_t	 psvc, ssvc;
 };
 
 struct vc_ent {
@@ -143,7 +145,11 @@ vc_store(struct vc_ent *e, uint64_t key, const char *dir, size_t len,
 		c->secremote = (uint8_t)L->secremote;
 		c->path = vc_str(e, &used, L->path);
 		c->sec = vc_str(e, &used, L->sec);
-		if (c->path == VC_NONE - 1 || c->sec == VC_NONE - 1)
+		c->secpath = vc_str(e, &used, L->secpath);
+		c->psvc = L->psvc;
+		c->ssvc = L->ssvc;
+		if (c->path == VC_NONE - 1 || c->sec == VC_NONE - 1 ||
+		    c->secpath == VC_NONE - 1)
 			return -1;
 		c->phash = 0;
 		if (L->kind == RL_LOCAL && L->path != NULL)
@@ -159,6 +165,23 @@ vc_store(struct vc_ent *e, uint64_t key, const char *dir, size_t len,
 	e->n = (uint8_t)v->n;
 	e->key = key;
 	return 0;
+}
+
+/* "dir/name" in ws. */
+static char *
+vc_join(const char *dir, const char *name, size_t nl)
+{
+	size_t pl = strlen(dir);
+	char *s;
+
+	if ((s = ws_alloc(pl + 1 + nl + 1)) == NULL)
+		return NULL;
+	memcpy(s, dir, pl);
+	if (pl == 1)
+		pl = 0;
+	s[pl] = '/';
+	memcpy(s + pl + 1, name, nl + 1);
+	return s;
 }
 
 /* v for dir/name from the cached view of dir. */
@@ -183,6 +206,11 @@ vc_child(const struct vc_ent *e, const char *name, struct rt_view *v)
 		L->pullmod = c->pullmod;
 		L->pushmod = c->pushmod;
 		L->secremote = c->secremote;
+		L->psvc = c->psvc;
+		L->ssvc = c->ssvc;
+		if (c->secpath != VC_NONE && (L->secpath = vc_join(e->strs +
+		    c->secpath, name, nl)) == NULL)
+			return -ENOMEM;
 		if (c->kind == RL_REMOTE) {
 			L->path = e->strs + c->path;
 			continue;
@@ -287,6 +315,15 @@ view_is_local(uint32_t svc)
 	return svc < rt.ns->nsvcs && s[svc].type == FLAC_SVC_LOCAL;
 }
 
+/* The spec's number of the instance (flacd's too). */
+static uint32_t
+view_svc_id(uint32_t svc)
+{
+	const struct flac_ns_svc *s = flac_ns_svcs(rt.ns);
+
+	return svc < rt.ns->nsvcs ? s[svc].id : UINT32_MAX;
+}
+
 static const char *
 view_svc_text(uint32_t svc)
 {
@@ -362,6 +399,7 @@ view_layer(struct rt_view *v, const struct flac_res *res, uint32_t i)
 		si = sec < i + r->size ? view_first_leaf(res, sec) : -1;
 		if (pi >= 0 && pi < (int)sec) {
 			p = &res->nodes[pi];
+			L->psvc = view_svc_id(p->svc);
 			if (!view_is_local(p->svc)) {
 				/* a remote primary: the whole layer is remote */
 				L->kind = RL_REMOTE;
@@ -375,6 +413,10 @@ view_layer(struct rt_view *v, const struct flac_res *res, uint32_t i)
 		}
 		if (si >= 0) {
 			s = &res->nodes[si];
+			L->ssvc = view_svc_id(s->svc);
+			if ((L->secpath = ws_strdup(flac_res_str(res,
+			    s->path))) == NULL)
+				return -ENOMEM;
 			if (!view_is_local(s->svc))
 				L->secremote = 1;
 			else if ((L->sec = ws_strdup(flac_res_str(res,

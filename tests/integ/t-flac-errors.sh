@@ -4,8 +4,9 @@
 #   - a wrong specification: line:column, and the program does not run
 #   - a command that is not in the name space: 127
 #   - a select with no case for this context: EACCES where it serves
-#   - a remote service (not served before flacd): EREMOTE; a transfer to
-#     one: IGNORE goes on with the primary, FAIL gives ENOTCONN
+#   - a remote service (not built yet): EREMOTE; a transfer to one: IGNORE
+#     goes on with the primary, FAIL gives ENOTCONN without flacd and
+#     EREMOTE through it (started on demand)
 #   - the writable layer removed while a program writes, then made again;
 #     the writable layer read-only
 #   - children that drop LD_PRELOAD, clear their environment or close the
@@ -88,17 +89,37 @@ F = transfer(subtree(local(), $T/cache), R, pull, FAIL, NONE)
 root overlay(extendtree(R, /remote),
      overlay(extendtree(C, /ignore), overlay(extendtree(F, /failing), local())))
 EOF
-runf "$T/remote.out" -f "$T/remote.flac" -- /bin/bash -c \
+# without flacd (it cannot be started here): the runtime answers alone
+export FLACD_SOCKET=$T/flacd.sock FLACD_IDLE=1
+FLACD=/nonexistent runf "$T/remote.out" -f "$T/remote.flac" -- /bin/bash -c \
     'ls /remote; echo lsrc=$?; cat /ignore/f; echo > /ignore/new && echo wrote; cat /failing/f; echo failrc=$?'
 if grep -q 'ls: cannot open directory .*/remote.*Object is remote\|ls: cannot access .*/remote.*Object is remote' "$T/remote.out" &&
     grep -q '^lsrc=2$' "$T/remote.out" && grep -q '^cached$' "$T/remote.out" &&
     grep -q '^wrote$' "$T/remote.out" &&
+    grep -q 'cannot reach or start flacd' "$T/remote.out" &&
     grep -q 'cat: /failing/f: Transport endpoint is not connected' "$T/remote.out" &&
     grep -q '^failrc=1$' "$T/remote.out"; then
-	check_pass "remote services: EREMOTE; a transfer with IGNORE uses its local primary, with FAIL gives ENOTCONN"
+	check_pass "remote services without flacd: EREMOTE; a transfer with IGNORE uses its local primary, with FAIL gives ENOTCONN"
 else
 	check_fail "remote services: $(tr '\n' '|' <"$T/remote.out")"
 fi
+# with flacd (started for the rpc service): the not-built service answers
+# EREMOTE through the transfer too
+rm -f "$T/cache/new"
+runf "$T/remote2.out" -f "$T/remote.flac" -- /bin/bash -c \
+    'ls /remote; echo lsrc=$?; cat /ignore/f; echo > /ignore/new && echo wrote; cat /failing/f; echo failrc=$?'
+odpid=$("$(dirname "$FLAC")/flacd" -l 2>/dev/null | sed -n 's/^flacd \([0-9]*\):.*/\1/p')
+[ -n "$odpid" ] && lib__record_pid "$odpid"
+if grep -q '^lsrc=2$' "$T/remote2.out" && grep -q '^cached$' "$T/remote2.out" &&
+    grep -q '^wrote$' "$T/remote2.out" && [ -n "$odpid" ] &&
+    grep -q 'cat: /failing/f: Object is remote' "$T/remote2.out" &&
+    grep -q '^failrc=1$' "$T/remote2.out"; then
+	check_pass "remote services with flacd (started on demand): a transfer with IGNORE uses its primary, with FAIL gives EREMOTE"
+else
+	check_fail "remote services with flacd: $(tr '\n' '|' <"$T/remote2.out")"
+fi
+[ -n "$odpid" ] && stop_pid "$odpid" >/dev/null
+unset FLACD_SOCKET FLACD_IDLE
 
 # ---- the writable layer goes away, then comes back ------------------------
 cat >"$T/cow.flac" <<EOF
