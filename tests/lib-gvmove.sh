@@ -13,10 +13,12 @@
 #   gv VERB PID [DISPLAY]        guievictor, porcelain; output in GV_OUT
 #   same_pixels NAME D WID REF   a screenshot of WID equals REF (3 tries)
 #   type_line DISPLAY WID TEXT   types TEXT, then Return (XTEST)
+#   type_sexp DISPLAY WID SEXP   types SEXP into Emacs and evaluates it
 #   gone_from DISPLAY CLASS      no top level of CLASS there (3 s)
 #   wait_file PATH               PATH appears within 5 s
 #   check_app NAME CLASS ARGV... there and back again: geometry, pixels,
-#                                typed input (XTerm), no error, then stopped
+#                                typed input (XTerm, Emacs), no error, then
+#                                stopped
 park() {
 	DISPLAY=$SRC xdotool mousemove 790 590 2>/dev/null
 	DISPLAY=$DST xdotool mousemove 790 590 2>/dev/null
@@ -86,6 +88,17 @@ type_line() {
 	park
 }
 
+# type_sexp DISPLAY WID SEXP: types SEXP into an Emacs *scratch* buffer
+# and evaluates it (C-j).
+type_sexp() {
+	{
+		DISPLAY=$1 xdotool mousemove --window "$2" 20 20 \
+		    windowfocus --sync "$2" type --delay 5 "$3"
+		DISPLAY=$1 xdotool key ctrl+j
+	} >>"$T/xdotool.log" 2>&1
+	park
+}
+
 # gone_from DISPLAY CLASS: no top level of CLASS there (the server sees the
 # old connection close when the program's poll on it has returned: 3 s).
 gone_from() {
@@ -128,9 +141,14 @@ check_app() {
 			fail "$name: geometry $geom on $from, $geom2 on $d"
 		gone_from "$from" "$class" || fail "$name: its window stayed on $from"
 		same_pixels "$name" "$d" "$wid2" "$T/$name.ref.xwd"
-		if [ "$class" = XTerm ]; then
+		if [ "$class" = XTerm ] || [ "$class" = Emacs ]; then
 			rm -f "$T/typed-$name"
-			type_line "$d" "$wid2" "touch $T/typed-$name"
+			if [ "$class" = XTerm ]; then
+				type_line "$d" "$wid2" "touch $T/typed-$name"
+			else
+				type_sexp "$d" "$wid2" \
+				    "(with-temp-file \"$T/typed-$name\" (insert \"ok\"))"
+			fi
 			wait_file "$T/typed-$name" ||
 				fail "$name: typing on $d after the move ran nothing"
 			sleep 0.5

@@ -23,6 +23,8 @@ pkgs=(
 	# the Xorg server module (guievict/xorg/) and the headless Xorg
 	# (dummy video driver) its tests run
 	xserver-xorg-core xserver-xorg-video-dummy xserver-xorg-dev
+	# a larger program to move (Lucid toolkit, cairo, DBE)
+	emacs-lucid
 )
 
 missing=()

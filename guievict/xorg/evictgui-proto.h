@@ -23,7 +23,10 @@
 #define EVGUI_GET_CURSOR     3   /* cursor */
 #define EVGUI_GET_PICTURE    4   /* picture */
 #define EVGUI_LIST_GLYPHS    5   /* glyphset, first index, max count */
-#define EVGUI_NREQUESTS      6
+#define EVGUI_LIST_SELECTIONS 6  /* any XID of the client asked about */
+#define EVGUI_GET_DBE        7   /* a DBE back buffer */
+#define EVGUI_GET_PICTURE_IMAGE 8 /* picture */
+#define EVGUI_NREQUESTS      9
 
 #define EVGUI_LEN_QUERY_VERSION 3
 #define EVGUI_LEN_GET_GC        2
@@ -31,6 +34,26 @@
 #define EVGUI_LEN_GET_CURSOR    2
 #define EVGUI_LEN_GET_PICTURE   2
 #define EVGUI_LEN_LIST_GLYPHS   4
+#define EVGUI_LEN_LIST_SELECTIONS 2
+#define EVGUI_LEN_GET_DBE       2
+#define EVGUI_LEN_GET_PICTURE_IMAGE 2
+
+/* GetPictureImage: the pixels of a picture's drawable, also when the
+ * client has freed that pixmap's id (the picture keeps it alive): header
+ * words width, height, depth, number of bytes; body: the bytes as the
+ * core GetImage (ZPixmap, all planes) would give them, padded to 4, not
+ * swapped.  At most EVGUI_IMAGE_MAX bytes. */
+#define EVGUI_IMAGE_MAX      (64u << 20)
+
+/* ListSelections: header word 0 the number of pairs; body: window, event
+ * mask, for every window of every screen on which that client selected
+ * events without having created it (X-Resource's OTHERCLIENT).  At most
+ * EVGUI_SELECTIONS_MAX pairs. */
+#define EVGUI_SELECTIONS_MAX 65536
+
+/* GetDbe: header words window, swap action, number of buffer ids; body:
+ * the ids (the window's back-buffer names). */
+#define EVGUI_DBE_IDS_MAX    1024
 
 /* GetGC body: EVGUI_GC_NVALUES words in this order, then the dash list
  * (header word 1 bytes, padded to 4), then clip rectangles (header word 2
@@ -91,7 +114,9 @@ enum evgui_pic_word {
 	EVGUI_PIC_TRANSFORM,                  /* 9 words, row by row, 16.16 */
 	EVGUI_PIC_SOURCE = EVGUI_PIC_TRANSFORM + 9,
 	EVGUI_PIC_SOURCE_ARGS,                /* 6 words, by source kind */
-	EVGUI_PIC_NVALUES = EVGUI_PIC_SOURCE_ARGS + 6
+	EVGUI_PIC_WIDTH = EVGUI_PIC_SOURCE_ARGS + 6,   /* of the drawable */
+	EVGUI_PIC_HEIGHT,
+	EVGUI_PIC_NVALUES
 };
 
 /* Source picture kinds.  Arguments: solid: a, r, g, b (16-bit); linear:

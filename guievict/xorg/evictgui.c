@@ -38,6 +38,7 @@
 #include "servermd.h"
 #include "picturestr.h"
 #include "glyphstr.h"
+#include "dbestruct.h"
 #include "xf86Module.h"
 
 #include "evictgui-proto.h"
@@ -521,6 +522,8 @@ ev_get_picture(ClientPtr client)
 	if (p->pDrawable != NULL) {
 		v[EVGUI_PIC_DRAWABLE] = p->pDrawable->id;
 		v[EVGUI_PIC_DEPTH] = p->pDrawable->depth;
+		v[EVGUI_PIC_WIDTH] = p->pDrawable->width;
+		v[EVGUI_PIC_HEIGHT] = p->pDrawable->height;
 	}
 	if (p->pFormat != NULL)
 		v[EVGUI_PIC_FORMAT] = p->pFormat->id;
@@ -707,6 +710,134 @@ ev_list_glyphs(ClientPtr client)
 	return ev_reply(client, hdr, &b);
 }
 
+/* ---- ListSelections ---------------------------------------------------- */
+
+struct ev_sel {
+	struct evb *b;
+	int target;
+	CARD32 n;
+};
+
+static int
+ev_sel_visit(WindowPtr w, void *data)
+{
+	struct ev_sel *s = data;
+	OtherClientsPtr oc;
+
+	for (oc = wOtherClients(w); oc != NULL; oc = oc->next) {
+		if (CLIENT_ID(oc->resource) != s->target ||
+		    CLIENT_ID(w->drawable.id) == s->target)
+			continue;
+		if (s->n >= EVGUI_SELECTIONS_MAX)
+			return WT_STOPWALKING;
+		evb_word(s->b, w->drawable.id);
+		evb_word(s->b, oc->mask);
+		s->n++;
+	}
+	return WT_WALKCHILDREN;
+}
+
+static int
+ev_list_selections(ClientPtr client)
+{
+	CARD32 who = ev_field(client, 1), hdr[6] = { 0 };
+	struct evb b = { .swap = client->swapped };
+	struct ev_sel s = { &b, CLIENT_ID(who), 0 };
+	int i;
+
+	if (s.target <= 0 || s.target >= currentMaxClients ||
+	    clients[s.target] == NULL) {
+		client->errorValue = who;
+		return BadValue;
+	}
+	for (i = 0; i < screenInfo.numScreens; i++)
+		TraverseTree(screenInfo.screens[i]->root, ev_sel_visit, &s);
+	hdr[0] = s.n;
+	return ev_reply(client, hdr, &b);
+}
+
+/* ---- GetDbe -------------------------------------------------------------- */
+
+static RESTYPE ev_dbe_window_type;
+
+static int
+ev_get_dbe(ClientPtr client)
+{
+	CARD32 id = ev_field(client, 1), hdr[6] = { 0 };
+	struct evb b = { .swap = client->swapped };
+	DbeWindowPrivPtr p;
+	int rc, i, n;
+
+	if (ev_dbe_window_type == 0)
+		ev_dbe_window_type = ev_type_named("dbeWindow");
+	if (ev_dbe_window_type == 0)
+		return BadImplementation;
+	rc = dixLookupResourceByType((void **)&p, id, ev_dbe_window_type,
+	    client, DixGetAttrAccess);
+	if (rc != Success) {
+		client->errorValue = id;
+		return rc == BadValue ? BadDrawable : rc;
+	}
+	if (p == NULL || p->pWindow == NULL)
+		return BadMatch;
+	n = p->nBufferIDs;
+	if (n < 0 || p->IDs == NULL)
+		n = 0;
+	if (n > EVGUI_DBE_IDS_MAX)
+		n = EVGUI_DBE_IDS_MAX;
+	hdr[0] = p->pWindow->drawable.id;
+	hdr[1] = p->swapAction;
+	hdr[2] = (CARD32)n;
+	for (i = 0; i < n; i++)
+		evb_word(&b, p->IDs[i]);
+	return ev_reply(client, hdr, &b);
+}
+
+/* ---- GetPictureImage ---------------------------------------------------- */
+
+static int
+ev_get_picture_image(ClientPtr client)
+{
+	CARD32 id = ev_field(client, 1), hdr[6] = { 0 };
+	struct evb b = { .swap = 0 };
+	DrawablePtr d;
+	PicturePtr p;
+	size_t len;
+	int rc;
+
+	if (!ev_render_types())
+		return BadImplementation;
+	rc = dixLookupResourceByType((void **)&p, id, ev_picture_type, client,
+	    DixReadAccess);
+	if (rc != Success) {
+		client->errorValue = id;
+		return rc;
+	}
+	d = p->pDrawable;
+	if (d == NULL || d->type == DRAWABLE_WINDOW) {
+		client->errorValue = id;
+		return BadMatch;          /* a source picture, or a window */
+	}
+	len = (size_t)PixmapBytePad(d->width, d->depth) * d->height;
+	if (len > EVGUI_IMAGE_MAX) {
+		client->errorValue = id;
+		return BadAlloc;
+	}
+	evb_grow(&b, len + 4);
+	if (b.oom)
+		return BadAlloc;
+	memset(b.p, 0, len + 4);
+	if (len > 0)
+		d->pScreen->GetImage(d, 0, 0, d->width, d->height, ZPixmap, ~0UL,
+		    (char *)b.p);
+	b.len = (len + 3) & ~(size_t)3;
+	hdr[0] = d->width;
+	hdr[1] = d->height;
+	hdr[2] = d->depth;
+	hdr[3] = (CARD32)len;
+	return ev_reply(client, hdr, &b);
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 static const struct {
@@ -719,6 +850,11 @@ static const struct {
 	[EVGUI_GET_CURSOR] = { ev_get_cursor, EVGUI_LEN_GET_CURSOR },
 	[EVGUI_GET_PICTURE] = { ev_get_picture, EVGUI_LEN_GET_PICTURE },
 	[EVGUI_LIST_GLYPHS] = { ev_list_glyphs, EVGUI_LEN_LIST_GLYPHS },
+	[EVGUI_LIST_SELECTIONS] = { ev_list_selections,
+	    EVGUI_LEN_LIST_SELECTIONS },
+	[EVGUI_GET_DBE] = { ev_get_dbe, EVGUI_LEN_GET_DBE },
+	[EVGUI_GET_PICTURE_IMAGE] = { ev_get_picture_image,
+	    EVGUI_LEN_GET_PICTURE_IMAGE },
 };
 
 static int

@@ -131,10 +131,74 @@ cr_glyphset(xcb_connection_t *c, uint8_t major, struct xs_render *r,
 	return 0;
 }
 
+/* The pixels of a picture's pixmap whose id the client already freed. */
+static int
+cr_orphan(xcb_connection_t *c, uint8_t major, struct xs_picture *p,
+    const struct xs_capture_cb *cb, char **cause)
+{
+	struct evgui_image e;
+	uint32_t f[1] = { p->id };
+	uint8_t *rep, bpp, pad;
+	char err[256];
+	size_t len;
+	int xe, r;
+
+	rep = evgui_call(c, major, EVGUI_GET_PICTURE_IMAGE, f, 1, &len, &xe);
+	if (rep == NULL)
+		return cr_fail(cause, "EVICT-GUI GetPictureImage 0x%x: X error %d",
+		    p->id, xe);
+	if (evgui_decode_image(rep, len, &e, err, sizeof err) < 0) {
+		free(rep);
+		return cr_fail(cause, "EVICT-GUI GetPictureImage 0x%x: %s",
+		    p->id, err);
+	}
+	p->contents = calloc(1, sizeof *p->contents);
+	if (p->contents == NULL || e.width == 0 || e.height == 0 ||
+	    cb->image_format(cb->arg, (uint8_t)e.depth, &bpp, &pad) < 0) {
+		free(rep);
+		return p->contents == NULL ? -ENOMEM : cr_fail(cause,
+		    "picture 0x%x: a freed pixmap of %ux%u at depth %u cannot "
+		    "be read", p->id, e.width, e.height, e.depth);
+	}
+	r = xs_image_alloc(p->contents, (uint16_t)e.width, (uint16_t)e.height,
+	    (uint8_t)e.depth, bpp, pad, 0, 0);
+	if (r == 0 && xs_image_size(p->contents) != e.len)
+		r = cr_fail(cause, "picture 0x%x: %u bytes of pixels for %ux%u "
+		    "at depth %u", p->id, e.len, e.width, e.height, e.depth);
+	if (r == 0)
+		memcpy(p->contents->data, e.data, e.len);
+	free(rep);
+	return r;
+}
+
+/* The image's byte and bit order are the server's: fixed by the caller. */
+static void
+cr_orders(xcb_connection_t *c, struct xs_image *im)
+{
+	const xcb_setup_t *st = xcb_get_setup(c);
+
+	im->msb_bytes = st->image_byte_order == XCB_IMAGE_ORDER_MSB_FIRST;
+	im->msb_bits = st->bitmap_format_bit_order == XCB_IMAGE_ORDER_MSB_FIRST;
+}
+
+/* Whether id is one of the client's drawables that capture recreates. */
+static int
+cr_listed_drawable(const struct xs_resource *res, size_t nres, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < nres; i++)
+		if (res[i].id == id && (strcmp(res[i].type, "WINDOW") == 0 ||
+		    strcmp(res[i].type, "PIXMAP") == 0 ||
+		    strcmp(res[i].type, "dbeWindow") == 0))
+			return 1;
+	return 0;
+}
+
 static int
 cr_picture(xcb_connection_t *c, uint8_t major, struct xs_render *r,
-    uint32_t id, int (*owned)(void *, uint32_t), void *arg, uint32_t root,
-    char **cause)
+    uint32_t id, const struct xs_capture_cb *cb, uint32_t root,
+    const struct xs_resource *res, size_t nres, char **cause)
 {
 	struct evgui_picture e;
 	struct xs_picture *p;
@@ -220,7 +284,22 @@ cr_picture(xcb_connection_t *c, uint8_t major, struct xs_render *r,
 
 	if (p->source != XS_PIC_DRAWABLE)
 		return 0;
-	if (p->drawable != root && !owned(arg, p->drawable))
+	/* a pixmap the client freed: the picture keeps it alive, nameless
+	 * (its old id may still show) */
+	if (p->drawable != 0 && p->drawable != root &&
+	    cb->owned(cb->arg, p->drawable) &&
+	    !cr_listed_drawable(res, nres, p->drawable))
+		p->drawable = 0;
+	if (p->drawable == 0) {
+		int rc = cr_orphan(c, major, p, cb, cause);
+
+		if (rc == 0)
+			cr_orders(c, p->contents);
+		if (rc < 0 || xs_render_format(r, p->format) != NULL)
+			return rc;
+	}
+	if (p->drawable != 0 && p->drawable != root &&
+	    !cb->owned(cb->arg, p->drawable))
 		return cr_fail(cause, "cannot move: picture 0x%x draws on "
 		    "0x%x, another client's drawable", id, p->drawable);
 	if (xs_render_format(r, p->format) == NULL)
@@ -229,13 +308,94 @@ cr_picture(xcb_connection_t *c, uint8_t major, struct xs_render *r,
 	return 0;
 }
 
+/* The client's selections on windows it did not create. */
+static int
+cr_selections(xcb_connection_t *c, uint8_t major, struct xs_session *s,
+    char **cause)
+{
+	struct evgui_selection *sel;
+	uint32_t f[1] = { s->client_base };
+	unsigned n, i;
+	char err[256];
+	uint8_t *rep;
+	size_t len;
+	int xe;
+
+	rep = evgui_call(c, major, EVGUI_LIST_SELECTIONS, f, 1, &len, &xe);
+	if (rep == NULL)
+		return cr_fail(cause, "EVICT-GUI ListSelections: X error %d", xe);
+	if (evgui_decode_selections(rep, len, &sel, &n, err, sizeof err) < 0) {
+		free(rep);
+		free(sel);
+		return cr_fail(cause, "EVICT-GUI ListSelections: %s", err);
+	}
+	free(rep);
+	for (i = 0; i < n; i++) {
+		struct xs_selection *e = xs_render_add_selection(&s->render);
+
+		if (e == NULL) {
+			free(sel);
+			return -ENOMEM;
+		}
+		e->window = sel[i].window;
+		e->mask = sel[i].mask;
+	}
+	free(sel);
+	return 0;
+}
+
+/* A DBE back buffer (the dbeWindow resource is named by the buffer id),
+ * with its pixels. */
+static int
+cr_dbe(xcb_connection_t *c, uint8_t major, struct xs_session *s, uint32_t id,
+    const struct xs_capture_cb *cb, char **cause)
+{
+	const struct xs_window *w;
+	struct evgui_dbe d;
+	struct xs_dbe *e;
+	uint32_t f[1] = { id };
+	char err[256];
+	uint8_t *rep;
+	size_t len;
+	int xe, r;
+
+	rep = evgui_call(c, major, EVGUI_GET_DBE, f, 1, &len, &xe);
+	if (rep == NULL)
+		return cr_fail(cause, "EVICT-GUI GetDbe 0x%x: X error %d", id, xe);
+	r = evgui_decode_dbe(rep, len, &d, err, sizeof err);
+	free(rep);
+	if (r < 0) {
+		evgui_dbe_free(&d);
+		return cr_fail(cause, "EVICT-GUI GetDbe 0x%x: %s", id, err);
+	}
+	evgui_dbe_free(&d);
+	w = xs_session_window(s, d.window);
+	if (w == NULL)
+		return cr_fail(cause, "cannot move: back buffer 0x%x belongs to "
+		    "window 0x%x, not one of the client's", id, d.window);
+	if ((e = xs_render_add_dbe(&s->render)) == NULL)
+		return -ENOMEM;
+	e->buffer = id;
+	e->window = d.window;
+	e->swap_action = (uint8_t)d.swap_action;
+	e->contents = calloc(1, sizeof *e->contents);
+	if (e->contents == NULL)
+		return -ENOMEM;
+	r = cb->get_image(cb->arg, id, w->width, w->height, w->depth,
+	    e->contents);
+	if (r < 0)
+		return cr_fail(cause, "reading back buffer 0x%x failed (%s)", id,
+		    strerror(-r));
+	return 0;
+}
+
 int
 xs_capture_render(xcb_connection_t *c, uint8_t major, struct xs_session *s,
     const struct xs_resource *res, size_t nres,
-    int (*owned)(void *, uint32_t), void *arg, char **cause)
+    const struct xs_capture_cb *cb, char **cause)
 {
 	size_t i, k;
-	int r;
+	int r, others = 0;
 
 	if ((r = cr_formats(c, &s->render, cause)) < 0)
 		return r;
@@ -243,13 +403,19 @@ xs_capture_render(xcb_connection_t *c, uint8_t major, struct xs_session *s,
 		if (strcmp(res[i].type, "GLYPHSET") == 0)
 			r = cr_glyphset(c, major, &s->render, res[i].id, cause);
 		else if (strcmp(res[i].type, "PICTURE") == 0)
-			r = cr_picture(c, major, &s->render, res[i].id, owned,
-			    arg, s->root, cause);
+			r = cr_picture(c, major, &s->render, res[i].id, cb,
+			    s->root, res, nres, cause);
+		else if (strcmp(res[i].type, "dbeWindow") == 0)
+			r = cr_dbe(c, major, s, res[i].id, cb, cause);
+		else if (strcmp(res[i].type, "OTHER CLIENT") == 0)
+			others = 1;
 		else
 			r = 0;
 		if (r < 0)
 			return r;
 	}
+	if (others && (r = cr_selections(c, major, s, cause)) < 0)
+		return r;
 	/* an alpha map must be one of the client's pictures */
 	for (i = 0; i < s->render.npictures; i++) {
 		uint32_t am = s->render.pictures[i].alpha_map;

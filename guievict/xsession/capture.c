@@ -232,6 +232,25 @@ cap_get_image(struct cap *k, uint32_t drawable, int16_t x, int16_t y,
 	return rv;
 }
 
+static int
+cap_image_cb(void *arg, uint32_t drawable, uint16_t w, uint16_t h,
+    uint8_t depth, struct xs_image *out)
+{
+	return cap_get_image(arg, drawable, 0, 0, w, h, depth, out);
+}
+
+static int
+cap_format_cb(void *arg, uint8_t depth, uint8_t *bpp, uint8_t *pad)
+{
+	const xcb_format_t *f = cap_format(arg, depth);
+
+	if (f == NULL)
+		return -EINVAL;
+	*bpp = f->bits_per_pixel;
+	*pad = f->scanline_pad;
+	return 0;
+}
+
 /* ---- finding the client --------------------------------------------------------- */
 
 int
@@ -364,7 +383,10 @@ cap_classify(struct cap *k, char **cause)
 		pol = cap_policy_of(k->res[i].type, &why);
 		if (k->evgui && (strcmp(k->res[i].type, "PICTURE") == 0 ||
 		    strcmp(k->res[i].type, "GLYPHSET") == 0 ||
-		    strcmp(k->res[i].type, "PICTFORMAT") == 0))
+		    strcmp(k->res[i].type, "PICTFORMAT") == 0 ||
+		    strcmp(k->res[i].type, "OTHER CLIENT") == 0 ||
+		    strcmp(k->res[i].type, "dbeWindow") == 0 ||
+		    strcmp(k->res[i].type, "dbeDrawable") == 0))
 			pol = CAP_TAKE;     /* read through the module */
 		if (pol == CAP_DERIVED &&
 		    strcmp(k->res[i].type, "COLORMAP ENTRY") == 0) {
@@ -1953,9 +1975,14 @@ cap_run(struct cap *k, uint32_t id, char **cause)
 			return r;
 		}
 	}
-	if (k->evgui && (r = xs_capture_render(k->c, k->evgui_major, k->s,
-	    k->res, k->nres, cap_owned_cb, k, cause)) < 0)
-		return r;
+	if (k->evgui) {
+		struct xs_capture_cb cb = { cap_owned_cb, cap_image_cb,
+		    cap_format_cb, k };
+
+		if ((r = xs_capture_render(k->c, k->evgui_major, k->s, k->res,
+		    k->nres, &cb, cause)) < 0)
+			return r;
+	}
 	if ((r = cap_cursors(k)) < 0) {
 		cap_cause(cause, r == -EPERM ? "cannot move: cursor images "
 		    "unreadable (no XFIXES, or the pointer is grabbed)" :

@@ -16,6 +16,9 @@ static const unsigned evgui_req_len[EVGUI_NREQUESTS] = {
 	[EVGUI_GET_CURSOR] = EVGUI_LEN_GET_CURSOR,
 	[EVGUI_GET_PICTURE] = EVGUI_LEN_GET_PICTURE,
 	[EVGUI_LIST_GLYPHS] = EVGUI_LEN_LIST_GLYPHS,
+	[EVGUI_LIST_SELECTIONS] = EVGUI_LEN_LIST_SELECTIONS,
+	[EVGUI_GET_DBE] = EVGUI_LEN_GET_DBE,
+	[EVGUI_GET_PICTURE_IMAGE] = EVGUI_LEN_GET_PICTURE_IMAGE,
 };
 
 size_t
@@ -436,6 +439,73 @@ evgui_decode_glyphs(const uint8_t *reply, size_t len,
 	return rd_end(&r);
 }
 
+int
+evgui_decode_selections(const uint8_t *reply, size_t len,
+    struct evgui_selection **sel, unsigned *n, char *err, size_t errlen)
+{
+	uint32_t hdr[6], i;
+	struct rd r;
+
+	*sel = NULL;
+	*n = 0;
+	if (rd_start(&r, reply, len, hdr, err, errlen) < 0)
+		return -1;
+	*sel = rd_array(&r, hdr[0], EVGUI_SELECTIONS_MAX, sizeof **sel, 8,
+	    "selections");
+	for (i = 0; *sel != NULL && i < hdr[0]; i++) {
+		(*sel)[i].window = rd_u32(&r, "a selection");
+		(*sel)[i].mask = rd_u32(&r, "a selection");
+	}
+	if (*sel != NULL)
+		*n = hdr[0];
+	return rd_end(&r);
+}
+
+int
+evgui_decode_dbe(const uint8_t *reply, size_t len, struct evgui_dbe *d,
+    char *err, size_t errlen)
+{
+	uint32_t hdr[6], i;
+	struct rd r;
+
+	memset(d, 0, sizeof *d);
+	if (rd_start(&r, reply, len, hdr, err, errlen) < 0)
+		return -1;
+	d->window = hdr[0];
+	d->swap_action = hdr[1];
+	if (hdr[1] > 3)
+		rd_fail(&r, "DBE swap action %u (0 to 3)", hdr[1]);
+	d->ids = rd_array(&r, hdr[2], EVGUI_DBE_IDS_MAX, sizeof *d->ids, 4,
+	    "back-buffer ids");
+	for (i = 0; d->ids != NULL && i < hdr[2]; i++)
+		d->ids[i] = rd_u32(&r, "back-buffer ids");
+	if (d->ids != NULL)
+		d->nids = hdr[2];
+	return rd_end(&r);
+}
+
+int
+evgui_decode_image(const uint8_t *reply, size_t len, struct evgui_image *im,
+    char *err, size_t errlen)
+{
+	uint32_t hdr[6];
+	struct rd r;
+
+	memset(im, 0, sizeof *im);
+	if (rd_start(&r, reply, len, hdr, err, errlen) < 0)
+		return -1;
+	im->width = hdr[0];
+	im->height = hdr[1];
+	im->depth = hdr[2];
+	im->len = hdr[3];
+	if (im->width > 32767 || im->height > 32767 || im->depth == 0 ||
+	    im->depth > 32 || im->len > EVGUI_IMAGE_MAX)
+		rd_fail(&r, "image of %ux%u at depth %u in %u bytes", im->width,
+		    im->height, im->depth, im->len);
+	im->data = rd_bytes(&r, im->len, "the image");
+	return rd_end(&r);
+}
+
 /* ---- release ----------------------------------------------------------- */
 
 void
@@ -465,6 +535,14 @@ evgui_picture_free(struct evgui_picture *p)
 	p->rects = NULL;
 	p->stops = NULL;
 	p->nparams = p->nrects = p->nstops = 0;
+}
+
+void
+evgui_dbe_free(struct evgui_dbe *d)
+{
+	free(d->ids);
+	d->ids = NULL;
+	d->nids = 0;
 }
 
 void

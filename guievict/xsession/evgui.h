@@ -71,6 +71,22 @@ struct evgui_glyphs {
 	unsigned nalloc;             /* entries of glyphs (for _free) */
 };
 
+struct evgui_selection {
+	uint32_t window, mask;
+};
+
+struct evgui_dbe {
+	uint32_t window, swap_action;
+	uint32_t *ids;
+	unsigned nids;
+};
+
+/* Pixels of a picture's drawable; data points into the reply. */
+struct evgui_image {
+	uint32_t width, height, depth, len;
+	const uint8_t *data;
+};
+
 /* Encodes request `minor` with its fields into out (at least 16 bytes);
  * returns its length in bytes, or 0 for an unknown minor or a wrong
  * number of fields. */
@@ -98,7 +114,17 @@ int evgui_decode_picture(const uint8_t *reply, size_t len,
 int evgui_decode_glyphs(const uint8_t *reply, size_t len,
     struct evgui_glyphs *g, char *err, size_t errlen);
 
+/* *sel is malloc'ed (NULL when there is none). */
+int evgui_decode_selections(const uint8_t *reply, size_t len,
+    struct evgui_selection **sel, unsigned *n, char *err, size_t errlen);
+int evgui_decode_dbe(const uint8_t *reply, size_t len, struct evgui_dbe *d,
+    char *err, size_t errlen);
+
+int evgui_decode_image(const uint8_t *reply, size_t len,
+    struct evgui_image *im, char *err, size_t errlen);
+
 void evgui_gc_free(struct evgui_gc *gc);
+void evgui_dbe_free(struct evgui_dbe *d);
 void evgui_cursor_free(struct evgui_cursor *c);
 void evgui_picture_free(struct evgui_picture *p);
 void evgui_glyphs_free(struct evgui_glyphs *g);

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/uio.h>
 #include <xcb/render.h>
+#include <xcb/xcbext.h>
 
+#include "common/log.h"
 #include "guievict/xsession/regen-render.h"
 
 #define RR_GLYPH_BATCH (60u * 1024)   /* image bytes per AddGlyphs */
@@ -21,6 +24,7 @@ struct rr {
 	xcb_connection_t *c;
 	const struct xs_session *s;
 	struct xs_idmap *map;
+	const struct xs_regen_cb *cb;
 	uint32_t root;
 	char **cause;
 	int msb_bits, msb_bytes;
@@ -265,8 +269,10 @@ rr_drawable(struct rr *g, uint32_t old)
 
 	if (old == g->s->root)
 		return g->root;
-	n = xs_idmap_get(g->map, XS_ID_WINDOW, old);
-	return n != 0 ? n : xs_idmap_get(g->map, XS_ID_PIXMAP, old);
+	if ((n = xs_idmap_get(g->map, XS_ID_WINDOW, old)) != 0 ||
+	    (n = xs_idmap_get(g->map, XS_ID_PIXMAP, old)) != 0)
+		return n;
+	return xs_idmap_get(g->map, XS_ID_BACKBUFFER, old);
 }
 
 static int
@@ -327,14 +333,37 @@ rr_source(struct rr *g, const struct xs_picture *p, uint32_t id)
 	return r;
 }
 
+/* A pixmap holding the pixels of a picture whose pixmap the client had
+ * freed; freed again once the picture holds it. */
+static uint32_t
+rr_orphan_pixmap(struct rr *g, const struct xs_picture *p, int *r)
+{
+	const struct xs_image *im = p->contents;
+	uint32_t pm = xcb_generate_id(g->c);
+
+	*r = rr_track(g, xcb_create_pixmap_checked(g->c, im->depth, pm,
+	    g->root, im->width, im->height), "CreatePixmap");
+	if (*r == 0)
+		*r = g->cb->put_image(g->cb->arg, pm, im);
+	return *r == 0 ? pm : 0;
+}
+
 static int
 rr_picture(struct rr *g, const struct xs_picture *p)
 {
-	uint32_t id = xcb_generate_id(g->c), v[6], mask = 0, n = 0;
+	uint32_t id = xcb_generate_id(g->c), v[6], mask = 0, n = 0, orphan = 0;
 	int r = 0;
 
 	if (p->source == XS_PIC_DRAWABLE) {
-		uint32_t d = rr_drawable(g, p->drawable);
+		uint32_t d;
+
+		if (p->contents != NULL) {
+			d = orphan = rr_orphan_pixmap(g, p, &r);
+			if (r < 0)
+				return r;
+		} else {
+			d = rr_drawable(g, p->drawable);
+		}
 		uint32_t fmt = rr_format(g, p->format, "picture", p->id, &r);
 
 		if (fmt == 0)
@@ -353,6 +382,8 @@ rr_picture(struct rr *g, const struct xs_picture *p)
 		v[n++] = p->component_alpha;
 		r = rr_track(g, xcb_render_create_picture_checked(g->c, id, d,
 		    fmt, mask, v), "CreatePicture");
+		if (orphan != 0)
+			xcb_free_pixmap(g->c, orphan);
 	} else {
 		r = rr_source(g, p, id);
 		if (r == 0 && p->repeat) {
@@ -424,9 +455,88 @@ rr_alpha_maps(struct rr *g)
 	return r;
 }
 
+/* The client's selections on windows it did not create: the root's are
+ * made again; another client's window has no counterpart here. */
+static int
+rr_selections(struct rr *g)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < g->s->render.nselections && r == 0; i++) {
+		const struct xs_selection *e = &g->s->render.selections[i];
+
+		if (e->window != g->s->root) {
+			log_info("regen: the selection (mask 0x%x) on another "
+			    "client's window 0x%x stays behind", e->mask,
+			    e->window);
+			continue;
+		}
+		r = rr_track(g, xcb_change_window_attributes_checked(g->c,
+		    g->root, XCB_CW_EVENT_MASK, &e->mask),
+		    "ChangeWindowAttributes (root event mask)");
+	}
+	return r;
+}
+
+/* DBE back buffers, by raw requests (libxcb has no DBE binding). */
+static int
+rr_dbes(struct rr *g)
+{
+	static const char name[] = "DOUBLE-BUFFER";
+	xcb_query_extension_reply_t *q;
+	uint8_t major;
+	size_t i;
+	int r = 0;
+
+	if (g->s->render.ndbes == 0)
+		return 0;
+	q = xcb_query_extension_reply(g->c, xcb_query_extension(g->c,
+	    sizeof name - 1, name), NULL);
+	if (q == NULL || !q->present) {
+		free(q);
+		return rr_fail(g, "the new display has no DOUBLE-BUFFER "
+		    "extension for the program's back buffers");
+	}
+	major = q->major_opcode;
+	free(q);
+	for (i = 0; i < g->s->render.ndbes && r == 0; i++) {
+		const struct xs_dbe *d = &g->s->render.dbes[i];
+		xcb_protocol_request_t pr = { 1, NULL, major, 1 };
+		uint32_t req[4], w = xs_idmap_get(g->map, XS_ID_WINDOW, d->window);
+		uint32_t id = xcb_generate_id(g->c);
+		struct iovec iov[3];
+		uint16_t len = 4;
+		unsigned seq;
+
+		if (w == 0)
+			return rr_fail(g, "back buffer 0x%x: its window 0x%x was "
+			    "not recreated", d->buffer, d->window);
+		memset(req, 0, sizeof req);
+		((uint8_t *)req)[0] = major;
+		((uint8_t *)req)[1] = 1;    /* AllocateBackBufferName */
+		memcpy((uint8_t *)req + 2, &len, 2);
+		req[1] = w;
+		req[2] = id;
+		((uint8_t *)req)[12] = d->swap_action;
+		iov[2].iov_base = req;
+		iov[2].iov_len = sizeof req;
+		seq = xcb_send_request(g->c, XCB_REQUEST_CHECKED |
+		    XCB_REQUEST_RAW, &iov[2], &pr);
+		r = rr_track(g, (xcb_void_cookie_t){ seq },
+		    "DBE AllocateBackBufferName");
+		if (r == 0)
+			r = xs_idmap_add(g->map, XS_ID_BACKBUFFER, d->buffer, id);
+		if (r == 0 && d->contents != NULL)
+			r = g->cb->put_image(g->cb->arg, id, d->contents);
+	}
+	return r;
+}
+
 int
 xs_regen_render(xcb_connection_t *c, const struct xs_session *s,
-    struct xs_idmap *map, uint32_t root, char **cause)
+    struct xs_idmap *map, uint32_t root, const struct xs_regen_cb *cb,
+    char **cause)
 {
 	const xcb_setup_t *setup = xcb_get_setup(c);
 	struct rr g;
@@ -434,17 +544,23 @@ xs_regen_render(xcb_connection_t *c, const struct xs_session *s,
 	int r;
 
 	if (s->render.nformats == 0 && s->render.npictures == 0 &&
-	    s->render.nglyphsets == 0)
+	    s->render.nglyphsets == 0 && s->render.nselections == 0 &&
+	    s->render.ndbes == 0)
 		return 0;
 	memset(&g, 0, sizeof g);
 	g.c = c;
 	g.s = s;
 	g.map = map;
 	g.root = root;
+	g.cb = cb;
 	g.cause = cause;
 	g.msb_bits = setup->bitmap_format_bit_order == XCB_IMAGE_ORDER_MSB_FIRST;
 	g.msb_bytes = setup->image_byte_order == XCB_IMAGE_ORDER_MSB_FIRST;
-	r = rr_formats(&g);
+	r = s->render.nformats ? rr_formats(&g) : 0;
+	if (r == 0)
+		r = rr_selections(&g);
+	if (r == 0)
+		r = rr_dbes(&g);
 	if (r == 0)
 		r = rr_glyphsets(&g);
 	for (i = 0; r == 0 && i < s->render.npictures; i++)

@@ -1136,6 +1136,20 @@ rg_windows(struct rg *g)
 
 /* ---- the whole ------------------------------------------------------------------------------ */
 
+/* Pixels into a drawable of the new display, through a GC of our own. */
+static int
+rg_put_image_cb(void *arg, uint32_t drawable, const struct xs_image *im)
+{
+	struct rg *g = arg;
+	uint32_t gc = xcb_generate_id(g->c), v = 0;
+	int r;
+
+	xcb_create_gc(g->c, gc, drawable, XCB_GC_GRAPHICS_EXPOSURES, &v);
+	r = rg_put_image(g, drawable, gc, im, 0, 0);
+	xcb_free_gc(g->c, gc);
+	return r;
+}
+
 void
 xs_regen_undo(xcb_connection_t *c, const struct xs_idmap *map)
 {
@@ -1164,6 +1178,7 @@ xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
     struct xs_idmap *map, char **cause)
 {
 	struct rg g;
+	struct xs_regen_cb rcb = { rg_put_image_cb, &g };
 	xcb_get_input_focus_reply_t *sync;
 	int r;
 
@@ -1186,7 +1201,7 @@ xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
 	    (r = rg_colormaps(&g)) < 0 || (r = rg_pixmaps(&g)) < 0 ||
 	    (r = rg_fonts(&g)) < 0 || (r = rg_cursors(&g)) < 0 ||
 	    (r = rg_gcs(&g)) < 0 || (r = rg_windows(&g)) < 0 ||
-	    (r = xs_regen_render(c, s, map, g.screen->root, cause)) < 0)
+	    (r = xs_regen_render(c, s, map, g.screen->root, &rcb, cause)) < 0)
 		goto fail;
 	rg_depths_free(&g);
 	sync = xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL);

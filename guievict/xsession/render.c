@@ -8,12 +8,22 @@
 
 #include "guievict/xsession/evgui.h"
 #include "guievict/xsession/render.h"
+#include "guievict/xsession/session.h"
 
 #define TRY(x) do { if ((rc = (x)) < 0) return rc; } while (0)
 
 static void
+xs_contents_free(struct xs_image *im)
+{
+	if (im != NULL)
+		xs_image_free(im);
+	free(im);
+}
+
+static void
 xs_picture_clear(struct xs_picture *p)
 {
+	xs_contents_free(p->contents);
 	free(p->rects);
 	free(p->params);
 	free(p->stops);
@@ -32,9 +42,13 @@ xs_render_free(struct xs_render *r)
 	}
 	for (i = 0; i < r->npictures; i++)
 		xs_picture_clear(&r->pictures[i]);
+	for (i = 0; i < r->ndbes; i++)
+		xs_contents_free(r->dbes[i].contents);
 	free(r->formats);
 	free(r->glyphsets);
 	free(r->pictures);
+	free(r->selections);
+	free(r->dbes);
 	memset(r, 0, sizeof *r);
 }
 
@@ -73,6 +87,19 @@ xs_render_add_picture(struct xs_render *r)
 	return xs_render_grow(&r->pictures, &r->npictures, sizeof *r->pictures);
 }
 
+struct xs_selection *
+xs_render_add_selection(struct xs_render *r)
+{
+	return xs_render_grow(&r->selections, &r->nselections,
+	    sizeof *r->selections);
+}
+
+struct xs_dbe *
+xs_render_add_dbe(struct xs_render *r)
+{
+	return xs_render_grow(&r->dbes, &r->ndbes, sizeof *r->dbes);
+}
+
 const struct xs_pictformat *
 xs_render_format(const struct xs_render *r, uint32_t id)
 {
@@ -85,6 +112,41 @@ xs_render_format(const struct xs_render *r, uint32_t id)
 }
 
 /* ---- encoding ---------------------------------------------------------- */
+
+static int
+put_contents(struct wbuf *b, const struct xs_image *im)
+{
+	struct xs_image none;
+
+	if (im == NULL) {
+		memset(&none, 0, sizeof none);
+		im = &none;
+	}
+	return xs_image_encode(b, im);
+}
+
+/* An image, or NULL when the file says none. */
+static int
+get_contents(struct wbuf *b, struct xs_image **out)
+{
+	struct xs_image *im;
+	int rc;
+
+	*out = NULL;
+	im = calloc(1, sizeof *im);
+	if (im == NULL)
+		return -ENOMEM;
+	if ((rc = xs_image_decode(b, im)) < 0) {
+		xs_contents_free(im);
+		return rc;
+	}
+	if (im->data == NULL) {
+		free(im);
+		return 0;
+	}
+	*out = im;
+	return 0;
+}
 
 int
 xs_render_put_format(struct wbuf *b, const void *obj)
@@ -178,7 +240,29 @@ xs_render_put_picture(struct wbuf *b, const void *obj)
 		TRY(wbuf_put_u16(b, p->stops[i].blue));
 		TRY(wbuf_put_u16(b, p->stops[i].alpha));
 	}
-	return 0;
+	return put_contents(b, p->contents);
+}
+
+int
+xs_render_put_selection(struct wbuf *b, const void *obj)
+{
+	const struct xs_selection *e = obj;
+	int rc;
+
+	TRY(wbuf_put_u32(b, e->window));
+	return wbuf_put_u32(b, e->mask);
+}
+
+int
+xs_render_put_dbe(struct wbuf *b, const void *obj)
+{
+	const struct xs_dbe *d = obj;
+	int rc;
+
+	TRY(wbuf_put_u32(b, d->buffer));
+	TRY(wbuf_put_u32(b, d->window));
+	TRY(wbuf_put_u8(b, d->swap_action));
+	return put_contents(b, d->contents);
 }
 
 /* ---- decoding ---------------------------------------------------------- */
@@ -315,8 +399,8 @@ decode_picture(struct xs_render *r, struct wbuf *pl)
 	TRY(wbuf_get_u32(pl, &p->nrects));
 	if (p->id == 0 || p->source > XS_PIC_CONICAL || p->repeat > 3 ||
 	    p->has_clip > 1 || p->nrects > wbuf_avail(pl) / 16 ||
-	    (p->source == XS_PIC_DRAWABLE && (p->drawable == 0 ||
-	    xs_render_format(r, p->format) == NULL)))
+	    (p->source == XS_PIC_DRAWABLE &&
+	    xs_render_format(r, p->format) == NULL))
 		return -EBADMSG;
 	if (p->nrects > 0) {
 		p->rects = calloc(p->nrects, sizeof *p->rects);
@@ -363,7 +447,41 @@ decode_picture(struct xs_render *r, struct wbuf *pl)
 		TRY(wbuf_get_u16(pl, &p->stops[i].blue));
 		TRY(wbuf_get_u16(pl, &p->stops[i].alpha));
 	}
+	TRY(get_contents(pl, &p->contents));
+	/* a drawn picture names its drawable, or carries its pixels */
+	if (p->source == XS_PIC_DRAWABLE && (p->drawable == 0) ==
+	    (p->contents == NULL))
+		return -EBADMSG;
 	return 0;
+}
+
+static int
+decode_selection(struct xs_render *r, struct wbuf *pl)
+{
+	struct xs_selection *e;
+	int rc;
+
+	if ((e = xs_render_add_selection(r)) == NULL)
+		return -ENOMEM;
+	TRY(wbuf_get_u32(pl, &e->window));
+	TRY(wbuf_get_u32(pl, &e->mask));
+	return e->window == 0 ? -EBADMSG : 0;
+}
+
+static int
+decode_dbe(struct xs_render *r, struct wbuf *pl)
+{
+	struct xs_dbe *d;
+	int rc;
+
+	if ((d = xs_render_add_dbe(r)) == NULL)
+		return -ENOMEM;
+	TRY(wbuf_get_u32(pl, &d->buffer));
+	TRY(wbuf_get_u32(pl, &d->window));
+	TRY(wbuf_get_u8(pl, &d->swap_action));
+	TRY(get_contents(pl, &d->contents));
+	return d->buffer == 0 || d->window == 0 || d->swap_action > 3 ?
+	    -EBADMSG : 0;
 }
 
 int
@@ -376,6 +494,10 @@ xs_render_decode_frame(struct xs_render *r, uint16_t type, struct wbuf *pl)
 		return decode_glyphset(r, pl);
 	case XS_FR_PICTURE:
 		return decode_picture(r, pl);
+	case XS_FR_SELECTION:
+		return decode_selection(r, pl);
+	case XS_FR_DBE:
+		return decode_dbe(r, pl);
 	default:
 		return -EINVAL;
 	}

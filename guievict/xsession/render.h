@@ -1,7 +1,8 @@
 /*
- * render: the RENDER part of a window session (picture formats, pictures,
- * glyph sets), read through the EVICT-GUI Xorg module (capture-render.c)
- * and recreated with standard RENDER requests (regen-render.c).  Pure: the
+ * render: the part of a window session that only the EVICT-GUI Xorg module
+ * can read back (capture-render.c): RENDER picture formats, pictures and
+ * glyph sets, event selections on other clients' windows, DBE back
+ * buffers; recreated with standard requests (regen-render.c).  Pure: the
  * structures and their frames in the session file (session.h's format;
  * docs/design/guievict-xorg.md describes the fields).
  */
@@ -17,6 +18,8 @@
 #define XS_FR_PICTFORMAT 280
 #define XS_FR_GLYPHSET   290
 #define XS_FR_PICTURE    300
+#define XS_FR_SELECTION  310
+#define XS_FR_DBE        320
 
 #define XS_GLYPHS_MAX    (1u << 20)
 #define XS_STOPS_MAX     4096
@@ -61,10 +64,15 @@ struct xs_pic_rect {
 	uint32_t width, height;
 };
 
+struct xs_image;
+
 struct xs_picture {
 	uint32_t id;
 	uint8_t  source;                /* enum xs_pic_source */
-	uint32_t drawable, format;      /* XS_PIC_DRAWABLE */
+	uint32_t drawable, format;      /* XS_PIC_DRAWABLE; drawable 0: on a
+	                                   pixmap whose id the client freed,
+	                                   whose pixels are in contents */
+	struct xs_image *contents;      /* NULL unless drawable is 0 */
 	uint8_t  repeat, component_alpha, subwindow_mode, exposures;
 	uint8_t  poly_edge, poly_mode;
 	uint32_t alpha_map;
@@ -83,6 +91,19 @@ struct xs_picture {
 	struct xs_stop *stops;
 };
 
+/* The client's event selection on a window it did not create (the root:
+ * property changes, say). */
+struct xs_selection {
+	uint32_t window, mask;
+};
+
+/* A DBE back buffer of one of the client's windows. */
+struct xs_dbe {
+	uint32_t buffer, window;
+	uint8_t  swap_action;           /* 0 undefined .. 3 copied */
+	struct xs_image *contents;      /* NULL: not read */
+};
+
 struct xs_render {
 	size_t                nformats;
 	struct xs_pictformat *formats;
@@ -90,6 +111,10 @@ struct xs_render {
 	struct xs_glyphset   *glyphsets;
 	size_t                npictures;
 	struct xs_picture    *pictures;
+	size_t                nselections;
+	struct xs_selection  *selections;
+	size_t                ndbes;
+	struct xs_dbe        *dbes;
 };
 
 void xs_render_free(struct xs_render *r);
@@ -97,6 +122,8 @@ void xs_render_free(struct xs_render *r);
 struct xs_pictformat *xs_render_add_format(struct xs_render *r);
 struct xs_glyphset *xs_render_add_glyphset(struct xs_render *r);
 struct xs_picture *xs_render_add_picture(struct xs_render *r);
+struct xs_selection *xs_render_add_selection(struct xs_render *r);
+struct xs_dbe *xs_render_add_dbe(struct xs_render *r);
 
 const struct xs_pictformat *xs_render_format(const struct xs_render *r,
     uint32_t id);
@@ -105,6 +132,8 @@ const struct xs_pictformat *xs_render_format(const struct xs_render *r,
 int xs_render_put_format(struct wbuf *b, const void *format);
 int xs_render_put_glyphset(struct wbuf *b, const void *glyphset);
 int xs_render_put_picture(struct wbuf *b, const void *picture);
+int xs_render_put_selection(struct wbuf *b, const void *selection);
+int xs_render_put_dbe(struct wbuf *b, const void *dbe);
 /*
  * Decodes one frame of the types above into r, checking every count
  * against the payload and every reference (formats come first, and a

@@ -418,6 +418,12 @@ xs_put_image(struct wbuf *b, const struct xs_image *im)
 	return wbuf_put_blob(b, im->data, xs_image_size(im));
 }
 
+int
+xs_image_encode(struct wbuf *b, const struct xs_image *im)
+{
+	return xs_put_image(b, im);
+}
+
 static int
 xs_put_name(struct wbuf *b, const char *s)
 {
@@ -717,6 +723,12 @@ xs_session_encode(const struct xs_session *s, struct wbuf *out)
 	for (i = 0; i < s->render.npictures; i++)
 		TRY(xs_frame(out, XS_FR_PICTURE, xs_render_put_picture,
 		    &s->render.pictures[i]));
+	for (i = 0; i < s->render.nselections; i++)
+		TRY(xs_frame(out, XS_FR_SELECTION, xs_render_put_selection,
+		    &s->render.selections[i]));
+	for (i = 0; i < s->render.ndbes; i++)
+		TRY(xs_frame(out, XS_FR_DBE, xs_render_put_dbe,
+		    &s->render.dbes[i]));
 	for (i = 0; i < s->ngrabs; i++)
 		TRY(xs_frame(out, XS_FR_GRAB, xs_fr_grab, &s->grabs[i]));
 	for (i = 0; i < s->nlosses; i++)
@@ -772,6 +784,12 @@ xs_get_image(struct wbuf *b, struct xs_image *im)
 		return -ENOMEM;
 	memcpy(im->data, p, n);
 	return 0;
+}
+
+int
+xs_image_decode(struct wbuf *b, struct xs_image *im)
+{
+	return xs_get_image(b, im);
 }
 
 /* A string of at most XS_NAME_MAX bytes, malloc'ed; "" gives NULL. */
@@ -1085,6 +1103,8 @@ xs_decode_frame(struct xs_session *s, uint16_t type, struct wbuf *pl)
 	case XS_FR_PICTFORMAT:
 	case XS_FR_GLYPHSET:
 	case XS_FR_PICTURE:
+	case XS_FR_SELECTION:
+	case XS_FR_DBE:
 		return xs_render_decode_frame(&s->render, type, pl);
 	default:
 		return 0;    /* a later minor addition: skipped */
@@ -1251,9 +1271,9 @@ xs_id_kind_name(int kind)
 {
 	static const char *const names[] = { "?", "window", "pixmap", "gc",
 	    "font", "cursor", "colormap", "atom", "visual", "picture",
-	    "glyphset", "pictformat" };
+	    "glyphset", "pictformat", "backbuffer" };
 
-	if (kind < 1 || kind > XS_ID_PICTFORMAT)
+	if (kind < 1 || kind > XS_ID_BACKBUFFER)
 		return "?";
 	return names[kind];
 }

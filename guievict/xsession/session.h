@@ -73,6 +73,9 @@ int xs_image_uniform(const struct xs_image *im, uint32_t *pixel);
  */
 int xs_image_convert(const struct xs_image *src, struct xs_image *dst);
 int xs_image_equal(const struct xs_image *a, const struct xs_image *b);
+/* An image in the session file's encoding (a presence byte first). */
+int xs_image_encode(struct wbuf *b, const struct xs_image *im);
+int xs_image_decode(struct wbuf *b, struct xs_image *im);
 
 struct xs_rect {
 	int16_t  x, y;
@@ -276,7 +279,7 @@ int xs_session_decode(const uint8_t *p, size_t n, struct xs_session **out);
 enum xs_id_kind {
 	XS_ID_WINDOW = 1, XS_ID_PIXMAP, XS_ID_GC, XS_ID_FONT, XS_ID_CURSOR,
 	XS_ID_COLORMAP, XS_ID_ATOM, XS_ID_VISUAL, XS_ID_PICTURE,
-	XS_ID_GLYPHSET, XS_ID_PICTFORMAT,
+	XS_ID_GLYPHSET, XS_ID_PICTFORMAT, XS_ID_BACKBUFFER,
 };
 
 struct xs_idpair {

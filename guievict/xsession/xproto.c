@@ -10,6 +10,7 @@ static const char *const xp_ext_names[XP_EXT_COUNT] = {
 	[XP_EXT_SHAPE]  = "SHAPE",
 	[XP_EXT_XFIXES] = "XFIXES",
 	[XP_EXT_RENDER] = "RENDER",
+	[XP_EXT_DBE]    = "DOUBLE-BUFFER",
 };
 
 static const char *const xp_kind_names[XP_K_MAX] = {
@@ -418,6 +419,9 @@ enum xp_special {
 	XP_SP_GLYPHS16,
 	XP_SP_GLYPHS32,
 	XP_SP_ANIMCURSOR,   /* RENDER CreateAnimCursor elements from 8 */
+	XP_SP_DBESWAP,      /* DBE SwapBuffers: count at 4, (window, action)
+	                       pairs of 8 bytes from 8 */
+	XP_SP_DBEVISINFO,   /* DBE GetVisualInfo: count at 4, drawables from 8 */
 };
 
 struct xp_fld {
@@ -615,6 +619,15 @@ static const struct xp_rdesc xp_render[37] = {
 	[36] = { { { 4, PI, NEW } }, 0, 0 },
 };
 
+/* DOUBLE-BUFFER: back buffers are drawables named by the client. */
+static const struct xp_rdesc xp_dbe[8] = {
+	[1] = { { { 4, W, 0 }, { 8, D, NEW } }, 0, 0 },
+	[2] = { { { 4, D, 0 } }, 0, 0 },
+	[3] = { { { 0, 0, 0 } }, XP_SP_DBESWAP, 0 },
+	[6] = { { { 0, 0, 0 } }, XP_SP_DBEVISINFO, 0 },
+	[7] = { { { 4, D, 0 } }, 0, 0 },
+};
+
 /* Kinds of the values of a value list, by bit; 0 for plain numbers. */
 static const uint8_t xp_win_bits[15] = {
 	[0] = PX, [2] = PX, [13] = CM, [14] = CU,
@@ -786,6 +799,23 @@ xp_special(const struct xp_conn *cx, const struct xp_req *r,
 		for (off = xp_req_off(r, 8); off + 8 <= r->len; off += 8)
 			xp_acc_add(a, off, XP_K_CURSOR, 0);
 		return 0;
+	case XP_SP_DBESWAP:
+	case XP_SP_DBEVISINFO:
+		off = xp_req_off(r, 4);
+		if (r->len < off + 4)
+			return -EBADMSG;
+		cnt = xp_get32(cx, r->p + off);
+		off = xp_req_off(r, 8);
+		{
+			size_t each = d->special == XP_SP_DBESWAP ? 8 : 4;
+
+			if ((r->len - off) / each < cnt)
+				return -EBADMSG;
+			for (i = 0; i < cnt; i++)
+				xp_acc_add(a, off + each * i, d->special == XP_SP_DBESWAP ?
+				    XP_K_WINDOW : XP_K_DRAWABLE, 0);
+		}
+		return 0;
 	default:
 		return 0;
 	}
@@ -819,6 +849,10 @@ xp_req_refs(const struct xp_conn *cx, const struct xp_req *r,
 		case XP_EXT_RENDER:
 			if (r->data < 37)
 				d = &xp_render[r->data];
+			break;
+		case XP_EXT_DBE:
+			if (r->data < 8)
+				d = &xp_dbe[r->data];
 			break;
 		default:
 			return -ENOENT;
@@ -1049,6 +1083,9 @@ xp_reply_refs(const struct xp_conn *cx, uint8_t major, uint8_t data,
 		rv = xp_reply_list(cx, rep, len, 8, 32, XP_K_COLORMAP, 4, &a);
 		break;
 	default:
+		if (major >= 128 && cx->ext_major[XP_EXT_DBE] == major &&
+		    data == 7)
+			rv = xp_fields(one_w, 1, len, &a);  /* buffer's window */
 		if (major >= 128 && cx->ext_major[XP_EXT_XFIXES] == major) {
 			if (data == 24)
 				rv = xp_fields(one_a, 1, len, &a);
@@ -1084,6 +1121,9 @@ xp_error_ref(const struct xp_conn *cx, const uint8_t *err, size_t len,
 			kind = XP_K_REGION;
 		else if (cx->ext_major[XP_EXT_XFIXES] != 0 && code == base + 1)
 			kind = XP_K_BARRIER;
+		base = cx->ext_error[XP_EXT_DBE];
+		if (cx->ext_major[XP_EXT_DBE] != 0 && code == base)
+			kind = XP_K_DRAWABLE;          /* BadBuffer */
 		base = cx->ext_error[XP_EXT_RENDER];
 		if (cx->ext_major[XP_EXT_RENDER] != 0 && code >= base &&
 		    code < base + 4) {

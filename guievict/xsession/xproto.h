@@ -32,6 +32,7 @@ enum xp_ext {
 	XP_EXT_SHAPE,
 	XP_EXT_XFIXES,
 	XP_EXT_RENDER,
+	XP_EXT_DBE,
 	XP_EXT_COUNT
 };
 

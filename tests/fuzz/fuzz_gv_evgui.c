@@ -90,6 +90,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		evgui_picture_free(&p);
 		break;
 	}
+	case EVGUI_LIST_SELECTIONS: {
+		struct evgui_selection *sel;
+		unsigned n;
+
+		if (evgui_decode_selections(data + 1, size - 1, &sel, &n, err,
+		    sizeof err) == 0)
+			for (i = 0; i < n; i++)
+				sink += sel[i].window + sel[i].mask;
+		free(sel);
+		break;
+	}
+	case EVGUI_GET_DBE: {
+		struct evgui_dbe d;
+
+		if (evgui_decode_dbe(data + 1, size - 1, &d, err,
+		    sizeof err) == 0)
+			for (i = 0; i < d.nids; i++)
+				sink += d.ids[i];
+		evgui_dbe_free(&d);
+		break;
+	}
+	case EVGUI_GET_PICTURE_IMAGE: {
+		struct evgui_image im;
+
+		if (evgui_decode_image(data + 1, size - 1, &im, err,
+		    sizeof err) == 0)
+			for (i = 0; i < im.len; i++)
+				sink += im.data[i];
+		break;
+	}
 	case EVGUI_LIST_GLYPHS: {
 		struct evgui_glyphs g;
 

@@ -207,6 +207,26 @@ expect_error(struct xc *x, const char *what, uint8_t code)
 	}
 }
 
+/* An error, whichever (extension error codes vary). */
+static void
+expect_some_error(struct xc *x, const char *what)
+{
+	uint8_t r[32], *body;
+	uint16_t seq;
+	size_t blen;
+	int kind = xc_recv(x, r, &seq, &body, &blen);
+
+	checks++;
+	if (kind == 1)
+		free(body);
+	if (kind != 0 || seq != x->seq) {
+		failures++;
+		printf("FAIL (%s order) %s: %s for sequence %u, want an error "
+		    "for %u\n", x->big ? "MSB" : "LSB", what,
+		    kind ? "reply" : "error", seq, x->seq);
+	}
+}
+
 /* Either answer is fine (random requests may name real resources). */
 static void
 expect_any(struct xc *x, const char *what)
@@ -290,7 +310,8 @@ run(int display, int big, unsigned seed)
 	static const uint8_t lens[EVGUI_NREQUESTS] = {
 		EVGUI_LEN_QUERY_VERSION, EVGUI_LEN_GET_GC, EVGUI_LEN_GET_WINDOW,
 		EVGUI_LEN_GET_CURSOR, EVGUI_LEN_GET_PICTURE,
-		EVGUI_LEN_LIST_GLYPHS,
+		EVGUI_LEN_LIST_GLYPHS, EVGUI_LEN_LIST_SELECTIONS,
+		EVGUI_LEN_GET_DBE, EVGUI_LEN_GET_PICTURE_IMAGE,
 	};
 	uint32_t f[64], bogus;
 	uint8_t dummy;
@@ -352,6 +373,15 @@ run(int display, int big, unsigned seed)
 		xc_send(&x, x.major, EVGUI_GET_WINDOW, EVGUI_LEN_GET_WINDOW,
 		    root_as, 2);
 		expect_error(&x, "GetWindow of 0", X_BAD_WINDOW);
+	}
+	{
+		uint32_t zero[1] = { 0 };
+
+		xc_send(&x, x.major, EVGUI_LIST_SELECTIONS,
+		    EVGUI_LEN_LIST_SELECTIONS, zero, 1);
+		expect_error(&x, "ListSelections of the server", X_BAD_VALUE);
+		xc_send(&x, x.major, EVGUI_GET_DBE, EVGUI_LEN_GET_DBE, f, 1);
+		expect_some_error(&x, "GetDbe of nothing");
 	}
 	alive(&x, "bad ids");
 

@@ -191,6 +191,38 @@ windows(xcb_screen_t *scr, xcb_connection_t *c2)
 	check_window("other client", w, xcb_generate_id(c2), want, all,
 	    (int)(sizeof all / sizeof all[0]));
 
+	/* ListSelections for the second client: its selection on w. */
+	{
+		uint32_t f[1] = { xcb_generate_id(c2) };
+		struct evgui_selection *sel;
+		unsigned nsel, k, found = 0;
+		char err[200];
+		uint8_t *rep;
+		size_t len;
+
+		rep = call(EVGUI_LIST_SELECTIONS, f, 1, &len);
+		if (evgui_decode_selections(rep, len, &sel, &nsel, err,
+		    sizeof err) < 0)
+			die("ListSelections: %s", err);
+		free(rep);
+		for (k = 0; k < nsel; k++)
+			if (sel[k].window == w && sel[k].mask == mask2)
+				found++;
+		free(sel);
+		expect("selection of the other client on w", found, 1);
+		/* the creator's own mask is no "other client" selection */
+		f[0] = w;
+		rep = call(EVGUI_LIST_SELECTIONS, f, 1, &len);
+		if (evgui_decode_selections(rep, len, &sel, &nsel, err,
+		    sizeof err) < 0)
+			die("ListSelections: %s", err);
+		free(rep);
+		for (k = found = 0; k < nsel; k++)
+			found += sel[k].window == w;
+		free(sel);
+		expect("no other-client selection of the creator on w", found, 0);
+	}
+
 	/* A background pixmap, a cursor inherited (attribute None), no
 	 * selection by this client. */
 	xcb_create_window(c, XCB_COPY_FROM_PARENT, w2, w, 0, 0, 10, 10, 0,
@@ -516,10 +548,21 @@ pictures(xcb_screen_t *scr, xcb_render_pictformat_t argb32,
 		40 << 16 };
 	struct evgui_picture gp;
 	uint32_t v[12];
+	static uint32_t pattern[32 * 32];
 	int n = 0, i, j;
 
 	xcb_create_pixmap(c, 32, p, scr->root, 32, 32);
 	xcb_create_pixmap(c, 8, ap, scr->root, 32, 32);
+	{
+		xcb_gcontext_t pg = xcb_generate_id(c);
+
+		for (i = 0; i < 32 * 32; i++)
+			pattern[i] = 0x01020304u * (uint32_t)(i % 61) ^ 0x80u;
+		xcb_create_gc(c, pg, p, 0, NULL);
+		xcb_put_image(c, XCB_IMAGE_FORMAT_Z_PIXMAP, p, pg, 32, 32, 0, 0, 0,
+		    32, sizeof pattern, (const uint8_t *)pattern);
+		xcb_free_gc(c, pg);
+	}
 	xcb_render_create_picture(c, alpha, ap, a8, 0, NULL);
 	v[n++] = XCB_RENDER_REPEAT_REFLECT;
 	v[n++] = alpha;                         /* alpha map */
@@ -587,6 +630,36 @@ pictures(xcb_screen_t *scr, xcb_render_pictformat_t argb32,
 		expect("pic filter param", (uint32_t)gp.params[i],
 		    (uint32_t)params[i]);
 	expect("pic source", gp.v[EVGUI_PIC_SOURCE], EVGUI_SRC_NONE);
+	expect("pic width", gp.v[EVGUI_PIC_WIDTH], 32);
+	expect("pic height", gp.v[EVGUI_PIC_HEIGHT], 32);
+	evgui_picture_free(&gp);
+
+	/* The pixels, also once the pixmap's id is freed (the picture keeps
+	 * the pixmap). */
+	for (j = 0; j < 2; j++) {
+		uint32_t f[1] = { pic };
+		struct evgui_image im;
+		char err[200];
+		uint8_t *rep;
+		size_t len;
+
+		if (j == 1) {
+			xcb_free_pixmap(c, p);
+			sync_or_die(c);
+		}
+		rep = call(EVGUI_GET_PICTURE_IMAGE, f, 1, &len);
+		if (evgui_decode_image(rep, len, &im, err, sizeof err) < 0)
+			die("GetPictureImage: %s", err);
+		expect("picture image size", im.width * 10000 + im.height,
+		    32 * 10000 + 32);
+		expect("picture image depth", im.depth, 32);
+		expect(j ? "picture image bytes, pixmap freed" :
+		    "picture image bytes", im.len == sizeof pattern &&
+		    memcmp(im.data, pattern, sizeof pattern) == 0, 1);
+		free(rep);
+	}
+	get_picture("drawn, pixmap freed", pic, &gp);
+	expect("pic drawable kept", gp.v[EVGUI_PIC_WIDTH], 32);
 	evgui_picture_free(&gp);
 
 	get_picture("solid", solid, &gp);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # RENDER programs move between two Xorg displays that load the EVICT-GUI
 # module (dummy video driver, headless): xclock -render (RENDER pictures,
-# antialiased hands) and xterm -fa Monospace (Xft: glyph sets, pictures on
-# its window), each there and back.  Checked after every move, as for the
+# antialiased hands), xterm -fa Monospace (Xft: glyph sets, pictures on
+# its window) and GNU Emacs (Lucid toolkit, cairo: pictures on freed
+# pixmaps, a DBE back buffer, an event selection on the root), each there
+# and back; a sexp typed into the moved Emacs is evaluated.  Checked after every move, as for the
 # core programs: alive, same geometry, a screenshot equal to the one taken
 # before (tolerance 0: same server, driver and fonts on both displays),
 # input typed into the xterm runs, no X error.  Then the refusal on a
@@ -11,7 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 lib_init guievict-render
 need_root
-need_cmd Xorg Xvfb xterm xclock xwininfo xwd xdotool fc-list
+need_cmd Xorg Xvfb xterm xclock emacs xwininfo xwd xdotool fc-list
 O=${O:-build}
 GV=$PWD/$O/bin/guievictor
 CMP=$PWD/$O/tests/helpers/gvm-xwdcmp
@@ -34,7 +36,9 @@ lib_note "source $SRC, target $DST (Xorg, dummy driver, EVICT-GUI)"
 
 check_app xclock-render XClock xclock -render -geometry 200x200+0+0
 check_app xterm-xft XTerm xterm -fa Monospace -fs 11 -geometry 70x20+0+0 -e sh
-pass "xclock -render and xterm -fa move there and back with identical pixels"
+check_app emacs Emacs env HOME="$T" emacs -Q --geometry 80x24+0+0 \
+    --eval '(blink-cursor-mode 0)'
+lib_note "ok: xclock -render, xterm -fa and emacs move there and back with identical pixels"
 
 # ---- without the module: refused, named, left running ---------------------
 start_xvfb stock

@@ -77,6 +77,15 @@ sample_render(struct xs_render *r)
 	p->stops = calloc(2, sizeof *p->stops);
 	p->stops[1].offset = 0x10000;
 	p->stops[1].alpha = 0xffff;
+	xs_render_add_selection(r)->window = 0x2a0;
+	r->selections[0].mask = 0x400000;
+	{
+		struct xs_dbe *d = xs_render_add_dbe(r);
+
+		d->buffer = 0x40000f;
+		d->window = 0x400003;
+		d->swap_action = 3;
+	}
 }
 
 static struct xs_session *
@@ -287,6 +296,11 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(t->render.pictures[0].alpha_map, 0x40000e);
 	ck_assert_uint_eq(t->render.pictures[1].source, XS_PIC_LINEAR);
 	ck_assert_uint_eq(t->render.pictures[1].stops[1].alpha, 0xffff);
+	ck_assert_uint_eq(t->render.nselections, 1);
+	ck_assert_uint_eq(t->render.selections[0].mask, 0x400000);
+	ck_assert_uint_eq(t->render.ndbes, 1);
+	ck_assert_uint_eq(t->render.dbes[0].swap_action, 3);
+	ck_assert_ptr_null(t->render.dbes[0].contents);
 	wbuf_free(&a);
 	wbuf_free(&b);
 	xs_session_free(s);
