@@ -46,8 +46,6 @@ dir_fill(struct pipe_dir *d)
 {
 	ssize_t n;
 
-	if (d->off > 0 && d->off == d->len)
-		d->off = d->len = 0;
 	if (d->eof || d->len == sizeof d->buf)
 		return 0;
 	n = read(d->from, d->buf + d->len, sizeof d->buf - d->len);
@@ -72,6 +70,8 @@ dir_flush(struct pipe_dir *d)
 			d->off += (size_t)n;
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
+		if (d->off == d->len)
+			d->off = d->len = 0;    /* room again for the next poll */
 	}
 	if (d->eof && d->off == d->len && !d->shut) {
 		(void)shutdown(d->to, SHUT_WR);
