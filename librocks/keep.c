@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,6 +57,8 @@
 struct keep_ent {
 	int       used;
 	int       fd;
+	dev_t     dev;                  /* the pair's end the fd named */
+	ino_t     ino;
 	int       family;
 	struct sockaddr_storage peer, local;
 	socklen_t peerlen, locallen;
@@ -79,6 +82,25 @@ keep_find(int fd)
 		if (fd < 0 ? !keep_tab[i].used :
 		    keep_tab[i].used && keep_tab[i].fd == fd)
 			return &keep_tab[i];
+	return NULL;
+}
+
+/*
+ * e's fd still names the pair's end: not closed behind our back (closefrom,
+ * close_range) and reused.  Otherwise the entry goes (keep_lock held).
+ */
+static struct keep_ent *
+keep_valid(struct keep_ent *e)
+{
+	struct stat st;
+
+	if (e == NULL)
+		return NULL;
+	if (syscall(SYS_fstat, e->fd, &st) == 0 && st.st_dev == e->dev &&
+	    st.st_ino == e->ino)
+		return e;
+	e->used = 0;
+	__atomic_sub_fetch(&keep_n, 1, __ATOMIC_ACQ_REL);
 	return NULL;
 }
 
@@ -142,7 +164,7 @@ keep_name(int fd, int peer, struct sockaddr *sa, socklen_t *len, int *rc)
 	if (!keep_any())
 		return 0;
 	pthread_mutex_lock(&keep_lock);
-	if ((e = keep_find(fd)) == NULL) {
+	if ((e = keep_valid(keep_find(fd))) == NULL) {
 		pthread_mutex_unlock(&keep_lock);
 		return 0;
 	}
@@ -163,7 +185,7 @@ keep_setsockopt(int fd, int level, int name, const void *val, socklen_t len,
 	if (!keep_any())
 		return 0;
 	pthread_mutex_lock(&keep_lock);
-	if ((e = keep_find(fd)) == NULL) {
+	if ((e = keep_valid(keep_find(fd))) == NULL) {
 		pthread_mutex_unlock(&keep_lock);
 		return 0;
 	}
@@ -201,7 +223,7 @@ keep_getsockopt(int fd, int level, int name, void *val, socklen_t *len,
 	if (!keep_any())
 		return 0;
 	pthread_mutex_lock(&keep_lock);
-	if ((e = keep_find(fd)) == NULL) {
+	if ((e = keep_valid(keep_find(fd))) == NULL) {
 		pthread_mutex_unlock(&keep_lock);
 		return 0;
 	}
@@ -369,8 +391,12 @@ keep_wait_word(int fd, pid_t pid)
 }
 
 static void
-keep_add_names(struct rock *r, const int *names, int nnames)
+keep_add_names(struct rock *r, const int *names, int nnames, int pair)
 {
+	struct stat st;
+
+	if (syscall(SYS_fstat, pair, &st) != 0)
+		return;
 	pthread_mutex_lock(&keep_lock);
 	for (int i = 0; i < nnames; i++) {
 		struct keep_ent *e = keep_find(names[i]);
@@ -382,6 +408,8 @@ keep_add_names(struct rock *r, const int *names, int nnames)
 		memset(e, 0, sizeof *e);
 		e->used = 1;
 		e->fd = names[i];
+		e->dev = st.st_dev;
+		e->ino = st.st_ino;
 		e->family = r->peer.ss_family;
 		e->peer = r->peer;
 		e->peerlen = r->peerlen;
@@ -437,7 +465,7 @@ keep_convert(struct rock *r, const char *path)
 		(void)real.epoll_ctl(r->eps[i].epfd, EPOLL_CTL_DEL, r->fd, NULL);
 	if (r->nonblock)
 		(void)syscall(SYS_fcntl, sp[0], F_SETFL, O_NONBLOCK);
-	keep_add_names(r, names, nnames);
+	keep_add_names(r, names, nnames, sp[0]);
 	for (i = 0; i < nnames; i++) {
 		int cloexec = !keep_inheritable(names[i]);
 
