@@ -67,6 +67,10 @@ struct keep_ent {
 };
 
 static struct keep_ent keep_tab[KEEP_MAX];
+/* ids of rocks handed to keepers, the latest KEEP_IDS (keep_handed) */
+#define KEEP_IDS        32
+static uint8_t keep_ids[KEEP_IDS][ROCKS_ID_LEN];
+static unsigned keep_nids;
 static int keep_n;                      /* entries in use (atomic) */
 static pthread_mutex_t keep_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -258,6 +262,28 @@ keep_getsockopt(int fd, int level, int name, void *val, socklen_t *len,
 }
 
 /* ---- handing a rock to a keeper -------------------------------------------- */
+
+int
+keep_handed(const uint8_t id[ROCKS_ID_LEN])
+{
+	unsigned i, n;
+	int found = 0;
+
+	pthread_mutex_lock(&keep_lock);
+	n = keep_nids < KEEP_IDS ? keep_nids : KEEP_IDS;
+	for (i = 0; i < n && !found; i++)
+		found = memcmp(keep_ids[i], id, ROCKS_ID_LEN) == 0;
+	pthread_mutex_unlock(&keep_lock);
+	return found;
+}
+
+static void
+keep_note_id(const uint8_t id[ROCKS_ID_LEN])
+{
+	pthread_mutex_lock(&keep_lock);
+	memcpy(keep_ids[keep_nids++ % KEEP_IDS], id, ROCKS_ID_LEN);
+	pthread_mutex_unlock(&keep_lock);
+}
 
 /* rocks-keeper beside librocks.so ($EVICT_ROCKS_KEEPER overrides). */
 static const char *
@@ -458,6 +484,7 @@ keep_convert(struct rock *r, const char *path)
 	if (!keep_wait_word(sp[0], pid))
 		goto out;
 	/* the keeper holds it: off the list first, so no heartbeat of ours */
+	keep_note_id(r->id);
 	rock_list_del(r);
 	pthread_mutex_lock(&r->tx_lock);
 	pthread_mutex_lock(&r->rx_lock);
