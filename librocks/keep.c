@@ -365,7 +365,7 @@ keep_spawn(const char *path, int tcp, int state, int pair, int stderr_ok,
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	sigset_t none;
+	sigset_t none, dflt;
 	char var[48], spid[24], sfd[24], **env;
 	char *argv[] = { "rocks-keeper", spid, sfd, NULL };
 	pid_t pid = -1;
@@ -376,10 +376,22 @@ keep_spawn(const char *path, int tcp, int state, int pair, int stderr_ok,
 	snprintf(spid, sizeof spid, "%ld", (long)getpid());
 	snprintf(sfd, sizeof sfd, "%d", name);
 	sigemptyset(&none);
+	/* the program may ignore these (sshd: SIGHUP); its keeper must not */
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGHUP);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGQUIT);
+	sigaddset(&dflt, SIGTERM);
+	sigaddset(&dflt, SIGUSR1);
+	sigaddset(&dflt, SIGUSR2);
+	sigaddset(&dflt, SIGALRM);
+	sigaddset(&dflt, SIGCHLD);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&at, &dflt);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
 	posix_spawn_file_actions_adddup2(&fa, 0, 1);
 	if (!stderr_ok)
