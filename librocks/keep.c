@@ -417,12 +417,19 @@ static int
 keep_wait_word(int fd, pid_t pid)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t end = rock_now_ns() + KEEP_START_MS * 1000000ull, now;
 	char c = 0;
-	int st;
+	int st, n;
 
-	if (real.poll(&p, 1, KEEP_START_MS) == 1 &&
-	    real.read(fd, &c, 1) == 1 && c == 'K')
-		return 1;
+	/* a signal (SIGCHLD...) may cut the wait short: go on until the end */
+	while ((now = rock_now_ns()) < end) {
+		n = real.poll(&p, 1, (int)((end - now) / 1000000u) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 1 && real.read(fd, &c, 1) == 1 && c == 'K')
+			return 1;
+		break;
+	}
 	kill(pid, SIGKILL);
 	(void)waitpid(pid, &st, 0);
 	return 0;
