@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,15 @@
 
 int evlog_level = EVLOG_WARN;
 static int log_fd = -1;
+/*
+ * EVICT_LOG_FILE: the file, and what log_fd named when we opened it.  A
+ * program may close every fd it did not open (ssh, sshd), and the number
+ * is then reused: we check before each line and reopen, never writing
+ * into the program's socket or file.
+ */
+static char log_path[512];
+static dev_t log_dev;
+static ino_t log_ino;
 static char log_component[32] = "evict";
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
@@ -49,6 +59,28 @@ void
 log_set_fd(int fd)
 {
 	log_fd = fd;
+	log_path[0] = '\0';
+}
+
+/* Opens log_path; 0, or -1 (then log_fd is -1). */
+static int
+log_open(void)
+{
+	struct stat st;
+	int fd;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, log_path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && syscall(SYS_fstat, fd, &st) == 0) {
+		log_fd = fd;
+		log_dev = st.st_dev;
+		log_ino = st.st_ino;
+		return 0;
+	}
+	if (fd >= 0)
+		(void)syscall(SYS_close, fd);
+	log_fd = -1;
+	return -1;
 }
 
 void
@@ -65,11 +97,13 @@ log_init(const char *component, int default_level)
 	if (s != NULL && (lvl = log_parse_level(s)) >= 0)
 		log_set_level(lvl);
 	s = secure_getenv("EVICT_LOG_FILE");
-	if (s != NULL && *s != '\0') {
-		fd = (int)syscall(SYS_openat, AT_FDCWD, s,
-		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (fd >= 0)
+	if (s != NULL && *s != '\0' && strlen(s) < sizeof log_path) {
+		fd = log_fd;
+		snprintf(log_path, sizeof log_path, "%s", s);
+		if (log_open() < 0) {
+			log_path[0] = '\0';
 			log_fd = fd;
+		}
 	}
 	errno = saved;
 }
@@ -77,8 +111,15 @@ log_init(const char *component, int default_level)
 static void
 log_write(const char *buf, size_t len)
 {
-	int fd = log_fd >= 0 ? log_fd : STDERR_FILENO;
+	struct stat st;
 	ssize_t n;
+	int fd;
+
+	if (log_path[0] != '\0' && (log_fd < 0 ||
+	    syscall(SYS_fstat, log_fd, &st) != 0 || st.st_dev != log_dev ||
+	    st.st_ino != log_ino) && log_open() < 0)
+		return;         /* the file is gone: nothing, rather than elsewhere */
+	fd = log_fd >= 0 ? log_fd : STDERR_FILENO;
 
 	while (len > 0) {
 		n = syscall(SYS_write, fd, buf, len);

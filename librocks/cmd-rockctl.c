@@ -14,6 +14,7 @@
  * everyone's.  A server whose credentials do not match its name is not
  * believed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -499,6 +500,63 @@ rctl_table(const struct rctl_proc *v, size_t n)
 		}
 }
 
+/*
+ * A keeper's command line is "rocks-keeper PID FD" (librocks/keep.c): the
+ * process that forked and the rock's fd there.  0, or -1 if kpid is none.
+ */
+static int
+rctl_keeper_of(long kpid, long *pid, long *fd)
+{
+	char path[64], buf[128], *a1, *a2, *end;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", kpid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (n == 0 || strcmp(buf, "rocks-keeper") != 0)
+		return -1;
+	a1 = buf + strlen(buf) + 1;
+	if (a1 >= buf + n)
+		return -1;
+	a2 = a1 + strlen(a1) + 1;
+	if (a2 >= buf + n)
+		return -1;
+	*pid = strtol(a1, &end, 10);
+	if (*end != '\0' || *pid <= 0)
+		return -1;
+	*fd = strtol(a2, &end, 10);
+	return *end != '\0' || *fd < 0 ? -1 : 0;
+}
+
+/* The keepers holding rocks of pid, told on stdout; how many. */
+static int
+rctl_show_keepers(long pid)
+{
+	struct dirent *de;
+	long k, pp, pf;
+	char *end;
+	int found = 0;
+	DIR *d;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		k = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || k <= 0 || rctl_keeper_of(k, &pp, &pf) < 0 ||
+		    pp != pid)
+			continue;
+		printf("process %ld forked: its fd %ld is a rock held by "
+		    "rocks-keeper %ld (rockctl show %ld)\n", pid, pf, k, k);
+		found++;
+	}
+	closedir(d);
+	return found;
+}
+
 static void
 rctl_show_rock(const struct ctl_rock *r)
 {
@@ -607,17 +665,24 @@ cmd_show(const char *arg)
 	/* any user's: its refusal says more than silence */
 	(void)rctl_gather(&v, &n, pid, 1);
 	if (n == 0 || (n == 1 && v[0].gone)) {
+		rctl_free(v, n);
+		if (!rctl_json && rctl_show_keepers(pid) > 0)
+			return 0;
 		fprintf(stderr, "rockctl: process %ld has no rocks (no control "
 		    "socket in this network namespace)\n", pid);
-		rctl_free(v, n);
 		return 1;
 	}
 	if (rctl_json)
 		rctl_json_all(v, n);
 	else if (v[0].err[0] == '\0') {
+		long pp, pf;
+
 		printf("pid %ld (%s), uid %lu: %zu rock%s%s\n", v[0].pid,
 		    v[0].program, v[0].uid, v[0].n, v[0].n == 1 ? "" : "s",
 		    v[0].truncated ? " (list cut short)" : "");
+		if (rctl_keeper_of(v[0].pid, &pp, &pf) == 0)
+			printf("  a keeper: holds the rock of fd %ld of process %ld "
+			    "(and its children), which forked\n", pf, pp);
 		for (size_t j = 0; j < v[0].n; j++)
 			rctl_show_rock(&v[0].rocks[j]);
 	}

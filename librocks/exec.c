@@ -26,11 +26,19 @@
 #define EXEC_MAGIC   0x524b4558u   /* "RKEX" */
 #define EXEC_VERSION 1
 #define EXEC_MAX     (64u << 20)
+/*
+ * A keeper's first heartbeat number is this far above the last one the
+ * process that hands it the rock read: its control thread may send a few
+ * more before it lets go, and the peer takes a number only once.
+ */
+#define EXEC_KEEPER_SEQ_GAP 1024
 
 struct exec_ctx {
 	struct wbuf *b;
 	int n;
 	int err;
+	struct rock *only;      /* a keeper's rock (rock_exec_prepare_one) */
+	int as_fd;              /* the fd number it has in the keeper */
 };
 
 static int
@@ -54,21 +62,28 @@ exec_put_rock(struct rock *r, void *arg)
 	struct wbuf *b = x->b;
 	const uint8_t *a, *bb;
 	size_t alen, blen, mark;
-	int i, rc = 0;
+	int i, rc = 0, fd0;
 
 	/*
-	 * Not an accepted connection still undecided: the server that
-	 * re-executes itself for each connection (sshd) then hands it to a
-	 * sandboxed child that shares it, which rocks cannot follow yet; as a
-	 * plain socket it works (the client falls back).
+	 * An accepted connection still undecided goes too: the new program
+	 * classifies it on its first read (sshd re-executes itself for each
+	 * connection before reading a byte of it).
 	 */
-	if (x->err || r->fd < 0 || r->app_closed || r->state == ROCK_CLOSED ||
-	    r->state == ROCK_UNDECIDED || !exec_keeps(r->fd))
+	if (x->only != NULL && r != x->only)
+		return;
+	if (x->err || r->fd < 0 || r->app_closed || r->state == ROCK_CLOSED)
+		return;
+	/* the first name that survives (a server dup2()s it onto 0 and 1) */
+	fd0 = x->only != NULL ? x->as_fd : exec_keeps(r->fd) ? r->fd : -1;
+	for (i = 0; i < r->ndups && fd0 < 0; i++)
+		if (exec_keeps(r->dups[i]))
+			fd0 = r->dups[i];
+	if (fd0 < 0)
 		return;
 	pthread_mutex_lock(&r->tx_lock);
 	pthread_mutex_lock(&r->rx_lock);
 	if (frame_begin(b, 1, &mark) < 0 ||
-	    wbuf_put_u32(b, (uint32_t)r->fd) < 0 ||
+	    wbuf_put_u32(b, (uint32_t)fd0) < 0 ||
 	    wbuf_put_u8(b, (uint8_t)r->state) < 0 ||
 	    wbuf_put_u8(b, (uint8_t)r->role) < 0 ||
 	    wbuf_put_u32(b, r->pre_bytes) < 0)
@@ -77,12 +92,12 @@ exec_put_rock(struct rock *r, void *arg)
 	{
 		uint8_t nd = 0;
 
-		for (i = 0; i < r->ndups; i++)
-			nd += exec_keeps(r->dups[i]) ? 1 : 0;
+		for (i = 0; i < r->ndups && x->only == NULL; i++)
+			nd += r->dups[i] != fd0 && exec_keeps(r->dups[i]);
 		if (!rc && wbuf_put_u8(b, nd) < 0)
 			rc = -1;
-		for (i = 0; i < r->ndups && !rc; i++)
-			if (exec_keeps(r->dups[i]) &&
+		for (i = 0; i < r->ndups && !rc && x->only == NULL; i++)
+			if (r->dups[i] != fd0 && exec_keeps(r->dups[i]) &&
 			    wbuf_put_u32(b, (uint32_t)r->dups[i]) < 0)
 				rc = -1;
 	}
@@ -96,7 +111,8 @@ exec_put_rock(struct rock *r, void *arg)
 		    wbuf_put_u16(b, r->peer_ctl_port) < 0 ||
 		    wbuf_put_u32(b, r->hb_ms) < 0 ||
 		    wbuf_put_u32(b, r->hb_misses) < 0 ||
-		    wbuf_put_u64(b, r->hb_seq_tx) < 0 ||
+		    wbuf_put_u64(b, r->hb_seq_tx + (x->only != NULL ?
+		    EXEC_KEEPER_SEQ_GAP : 0)) < 0 ||
 		    wbuf_put_u64(b, r->hb_seq_rx) < 0 ||
 		    wbuf_put_u64(b, r->sent) < 0 ||
 		    wbuf_put_u64(b, r->rcvd) < 0 ||
@@ -134,10 +150,10 @@ exec_put_rock(struct rock *r, void *arg)
 		x->n++;
 }
 
-int
-rock_exec_prepare(void)
+static int
+exec_prepare(struct rock *only, int as_fd)
 {
-	struct exec_ctx x = { 0 };
+	struct exec_ctx x = { .only = only, .as_fd = as_fd };
 	struct wbuf b;
 	uint8_t *hdr;
 	size_t off;
@@ -185,8 +201,21 @@ rock_exec_prepare(void)
 		}
 	}
 	wbuf_free(&b);
-	log_info("exec: %d rock(s) carried to the new program", x.n);
+	if (only == NULL)
+		log_info("exec: %d rock(s) carried to the new program", x.n);
 	return fd;
+}
+
+int
+rock_exec_prepare(void)
+{
+	return exec_prepare(NULL, -1);
+}
+
+int
+rock_exec_prepare_one(struct rock *r, int as_fd)
+{
+	return exec_prepare(r, as_fd);
 }
 
 /* Rebuilds one rock in the new program. */

@@ -29,6 +29,8 @@ struct rock_exec_rock {
 
 /* A memfd holding every rock that survives exec, or -ENOENT if none, or -errno. */
 int  rock_exec_prepare(void);
+/* The same for r alone, as the keeper's fd as_fd (keep.c). */
+int  rock_exec_prepare_one(struct rock *r, int as_fd);
 /* At start-up: take over the rocks EVICT_ROCKS_STATE names. */
 void rock_exec_adopt(void);
 /* The decoder (fuzzed): count of rocks, or -EBADMSG. */

@@ -1,6 +1,7 @@
 /*
  * hook-exec: the exec family and posix_spawn carry the process's rocks to
- * the new program (exec.c) through a memfd named in its environment.
+ * the new program (exec.c) through a memfd named in its environment; fork
+ * hands the rocks the child inherits to keepers (keep.c).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "common/log.h"
 #include "librocks/exec.h"
 #include "librocks/hook.h"
+#include "librocks/keep.h"
 
 #define HOOK_EXEC_MAXARGS 4096
 
@@ -189,4 +191,19 @@ posix_spawnp(pid_t *pid, const char *file,
 	if (next == NULL && (next = hook_next("posix_spawnp")) == NULL)
 		return ENOSYS;
 	HOOK_EXEC(envp, next(pid, file, fa, attr, argv, use_));
+}
+
+/*
+ * fork: a rock the child inherits would be one stream read and written by
+ * two processes; a keeper takes it first and both share a local socket.
+ */
+ROCKS_EXPORT pid_t
+fork(void)
+{
+	real_init();
+	if (real.fork == NULL)
+		return errno = ENOSYS, -1;
+	if (real_ok)
+		keep_before_fork();
+	return real.fork();
 }

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "librocks/exec.h"
 #include "librocks/hook.h"
+#include "librocks/keep.h"
 
 static int hook_off;          /* the library failed to start: pass through */
 
@@ -94,11 +95,11 @@ hook_is_tcp(int fd)
 	int type = 0, proto = 0;
 	socklen_t len = sizeof type;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_STREAM)
 		return 0;
 	len = sizeof proto;
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
 	    proto != IPPROTO_TCP)
 		return 0;
 	return 1;
@@ -192,6 +193,7 @@ close(int fd)
 {
 	struct rock *r;
 
+	keep_close(fd);
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
 		return real.close(fd);
 	if (!hook_unname(r, fd))
@@ -259,7 +261,10 @@ ROCKS_EXPORT int
 getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct rock *r;
+	int rc;
 
+	if (keep_name(fd, 1, sa, len, &rc))
+		return rc;
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
 	    r->state == ROCK_UNDECIDED)
 		return real.getpeername(fd, sa, len);
@@ -270,7 +275,10 @@ ROCKS_EXPORT int
 getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct rock *r;
+	int rc;
 
+	if (keep_name(fd, 0, sa, len, &rc))
+		return rc;
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
 	    r->state == ROCK_UNDECIDED)
 		return real.getsockname(fd, sa, len);
@@ -281,7 +289,10 @@ ROCKS_EXPORT int
 setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	struct rock *r;
+	int rc;
 
+	if (keep_setsockopt(fd, level, name, val, len, &rc))
+		return rc;
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
 		return real.setsockopt(fd, level, name, val, len);
 	if (level == SOL_SOCKET || level == IPPROTO_TCP || level == IPPROTO_IP ||
@@ -290,6 +301,22 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (r->state == ROCK_SUSPENDED)
 		return 0;       /* applied to the new connection */
 	return real.setsockopt(r->fd, level, name, val, len);
+}
+
+/* Only the fds a keeper took (keep.c) answer other than the kernel. */
+ROCKS_EXPORT int
+getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int rc;
+
+	real_init();
+	if (keep_getsockopt(fd, level, name, val, len, &rc))
+		return rc;
+	if (real.getsockopt == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.getsockopt(fd, level, name, val, len);
 }
 
 ROCKS_EXPORT int
@@ -378,6 +405,7 @@ hook_dup_done(int oldfd, int newfd)
 
 	if (newfd < 0)
 		return newfd;
+	keep_dup(oldfd, newfd);
 	r = rock_lookup(oldfd);
 	/* newfd named another rock (or this one) before: not any more */
 	if ((prev = rock_lookup(newfd)) != NULL && prev != r &&

@@ -4,7 +4,8 @@ ROCKS_SRCS := librocks/real.c librocks/config.c librocks/registry.c \
               librocks/reconnect.c librocks/proto.c librocks/hook-io.c \
               librocks/hook-socket.c librocks/hook-poll.c \
               librocks/exec.c librocks/execfmt.c librocks/hook-exec.c \
-              librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c
+              librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c \
+              librocks/keep.c
 ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o)
 ROCKS_SO   := $(O)/lib/librocks.so
 BINS       += $(O)/bin/rock $(O)/bin/rockctl
@@ -15,6 +16,16 @@ $(ROCKS_SO): $(ROCKS_OBJS) $(EDP_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,-z,defs -Wl,--version-script=librocks/librocks.map \
 	    -o $@ $(ROCKS_OBJS) $(EDP_LIB) $(COMMON_LIB) $(LIBS) -ldl
+
+# The keeper of rocks shared across fork (keep.c) is librocks's objects and
+# a relay; installed beside librocks.so, where the library looks for it.
+ROCKS_KEEPER := $(O)/lib/rocks-keeper
+LIBS_SO      += $(ROCKS_KEEPER)
+
+$(ROCKS_KEEPER): $(O)/librocks/rocks-keeper.o $(ROCKS_OBJS) $(EDP_LIB) \
+    $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -ldl -lpthread
 
 $(O)/bin/rock: $(O)/librocks/cmd-rock.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -60,6 +60,8 @@ real_fill(void)
 	REAL(setsockopt);
 	REAL(epoll_ctl);
 	REAL(fork);
+	REAL(getsockopt);
+	REAL(posix_spawn);
 	real_ok = !bad;
 	if (bad)
 		log_once(EVLOG_ERROR, "a libc function is missing; reliable "

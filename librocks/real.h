@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -45,6 +46,10 @@ struct real_fns {
 	int     (*setsockopt)(int, int, int, const void *, socklen_t);
 	int     (*epoll_ctl)(int, int, int, struct epoll_event *);
 	pid_t   (*fork)(void);
+	int     (*getsockopt)(int, int, int, void *, socklen_t *);
+	int     (*posix_spawn)(pid_t *, const char *,
+	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	    char *const[], char *const[]);
 };
 
 extern struct real_fns real;

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "edp/edp.h"
 #include "librocks/ctlsock.h"
+#include "librocks/keep.h"
 #include "librocks/real.h"
 #include "librocks/rock.h"
 
@@ -403,7 +404,13 @@ reconnect_accept(int s)
 		log_info("control port: malformed reconnection; closed");
 		goto out;
 	}
-	if ((r = rock_find_id(rq.id)) == NULL ||
+	r = rock_find_id(rq.id);
+	if (r == NULL && keep_handed(rq.id)) {
+		log_info("control port: a reconnection for a rock now held by "
+		    "a keeper; the peer will try the keeper");
+		goto out;
+	}
+	if (r == NULL ||
 	    (r->state != ROCK_CONNECTED && r->state != ROCK_SUSPENDED)) {
 		rc_refuse(s, "unknown connection");
 		goto out;
