@@ -8,8 +8,8 @@ FLAC_LANG_SRCS := flac/lang/lex.c flac/lang/parse.c flac/lang/ast.c \
 FLAC_LANG_OBJS := $(FLAC_LANG_SRCS:%.c=$(O)/%.o)
 FLAC_LANG_LIB  := $(O)/libflac-lang.a
 LIBS_A    += $(FLAC_LANG_LIB)
-BINS      += $(O)/bin/flac $(O)/bin/flacd
-MAN_PAGES += docs/man/flac.1 docs/man/flacd.1
+BINS      += $(O)/bin/flac $(O)/bin/flacd $(O)/bin/flac-rpcd
+MAN_PAGES += docs/man/flac.1 docs/man/flacd.1 docs/man/flac-rpcd.8
 
 $(FLAC_LANG_LIB): $(FLAC_LANG_OBJS)
 	@rm -f $@
@@ -54,7 +54,8 @@ $(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o $(FLAC_RT_CORE) \
 
 # flacd: services (svc*.c), the transfer between them (xfer.c), the
 # daemon (flacd.c); the protocol's codec (proto.c) is in the core.
-FLACD_SRCS := flac/daemon/svc.c flac/daemon/svc-local.c flac/daemon/xfer.c
+FLACD_SRCS := flac/daemon/svc.c flac/daemon/svc-local.c flac/daemon/xfer.c \
+              flac/daemon/svc-rpc.c flac/rpc/rpcproto.c
 FLACD_OBJS := $(FLACD_SRCS:%.c=$(O)/%.o)
 FLACD_LIB  := $(O)/libflacd.a
 LIBS_A     += $(FLACD_LIB)
@@ -65,6 +66,17 @@ $(FLACD_LIB): $(FLACD_OBJS)
 
 $(O)/bin/flacd: $(O)/flac/daemon/flacd.o $(FLACD_LIB) $(FLAC_RT_CORE) \
     $(FLAC_LANG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# flac-rpcd: the rpc service's file server (flac/rpc/).
+$(O)/bin/flac-rpcd: $(O)/flac/rpc/flac-rpcd.o $(O)/flac/rpc/rpcproto.o \
+    $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/helpers/flac-rpc-probe: $(O)/tests/helpers/flac-rpc-probe.o \
+    $(O)/flac/rpc/rpcproto.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -102,6 +114,10 @@ $(FUZZ_O)/fuzz_flac_iosess: tests/fuzz/fuzz_flac_iosess.c flac/rt/iosess.c \
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 $(FUZZ_O)/fuzz_flac_flacd: tests/fuzz/fuzz_flac_flacd.c flac/daemon/proto.c \
+    $(COMMON_SRCS)
+	@mkdir -p $(FUZZ_O)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+$(FUZZ_O)/fuzz_flac_rpc: tests/fuzz/fuzz_flac_rpc.c flac/rpc/rpcproto.c \
     $(COMMON_SRCS)
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread

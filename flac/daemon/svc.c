@@ -10,7 +10,14 @@
 const struct svc_ops *
 svc_ops_for(int type)
 {
-	return type == FLAC_SVC_LOCAL ? &svc_local_ops : &svc_absent_ops;
+	switch (type) {
+	case FLAC_SVC_LOCAL:
+		return &svc_local_ops;
+	case FLAC_SVC_RPC:
+		return &svc_rpc_ops;
+	default:
+		return &svc_absent_ops;
+	}
 }
 
 int

@@ -318,6 +318,18 @@ layer_find(const struct rt_view *v, struct rt_found *f)
 				}
 			}
 			if ((r == -ENOENT || r == -ENOTDIR) && L->secremote &&
+			    (L->mode & FLAC_XFER_PULL) && rt.daemon[0] != '\0' &&
+			    L->path != NULL) {
+				/* flacd asks the remote secondary, and brings
+				 * the file here when it has one */
+				int pr = layer_pull(L, L->secpath);
+
+				if (pr < 0)
+					return pr;
+				r = layer_lstat(L->path, &f->st);
+				break;
+			}
+			if ((r == -ENOENT || r == -ENOTDIR) && L->secremote &&
 			    (L->mode & FLAC_XFER_PULL) &&
 			    L->pullmod != FLAC_MOD_IGNORE)
 				/* only the unreachable secondary could say */

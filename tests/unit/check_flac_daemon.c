@@ -292,7 +292,7 @@ END_TEST
 /* ---- the transfer combinator on local() -------------------------------- */
 
 static char tmp[256], P[300], S[300];
-static struct svc lp, ls, rpc;
+static struct svc lp, ls, unbuilt;
 
 static void
 xfer_setup(void)
@@ -307,7 +307,7 @@ xfer_setup(void)
 	    "t.flac:1:1"), 0);
 	ck_assert_int_eq(svc_start(&ls, 1, FLAC_SVC_LOCAL, "local()",
 	    "t.flac:1:9"), 0);
-	ck_assert_int_eq(svc_start(&rpc, 2, FLAC_SVC_RPC, "rpc(host=\"a\")",
+	ck_assert_int_eq(svc_start(&unbuilt, 2, FLAC_SVC_SFTP, "sftp(host=\"a\")",
 	    "t.flac:2:5"), 0);
 }
 
@@ -318,7 +318,7 @@ xfer_teardown(void)
 
 	svc_stop(&lp);
 	svc_stop(&ls);
-	svc_stop(&rpc);
+	svc_stop(&unbuilt);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -453,11 +453,11 @@ START_TEST(test_xfer_local)
 	ck_assert_str_eq(get(P, "f"), "back\n");
 
 	/* a service that is not built */
-	ck_assert_int_eq(xfer_pull(&lp, at(P, "g"), &rpc, "/g", "/g",
+	ck_assert_int_eq(xfer_pull(&lp, at(P, "g"), &unbuilt, "/g", "/g",
 	    FLAC_MOD_BLOCK, &w), -EREMOTE);
-	ck_assert_int_eq(xfer_push(&lp, at(P, "g"), &rpc, "/g", "/g",
+	ck_assert_int_eq(xfer_push(&lp, at(P, "g"), &unbuilt, "/g", "/g",
 	    FLAC_MOD_FAIL, NULL), -EREMOTE);
-	ck_assert_int_eq(xfer_push(&lp, at(P, "g"), &rpc, "/g", "/g",
+	ck_assert_int_eq(xfer_push(&lp, at(P, "g"), &unbuilt, "/g", "/g",
 	    FLAC_MOD_IGNORE, NULL), 0);
 	ck_assert_ptr_eq(svc_ops_for(FLAC_SVC_SMB), &svc_absent_ops);
 	ck_assert_ptr_eq(svc_ops_for(FLAC_SVC_LOCAL), &svc_local_ops);
