@@ -65,6 +65,10 @@ hook_rock(int fd, int for_write, int flags, int *eagain)
 
 	*eagain = 0;
 	real_init();
+	if (__builtin_expect(nbc_active, 0) && nbc_busy(fd, flags)) {
+		*eagain = 1;    /* a connect under way: not the program's yet */
+		return NULL;
+	}
 	if ((r = rock_lookup(fd)) == NULL)
 		return NULL;
 	if (__builtin_expect(ctl_need_restart, 0))
@@ -104,13 +108,29 @@ hook_is_tcp(int fd)
 	return 1;
 }
 
+/* Connected already (a plain connect done earlier): the kernel answers. */
+static int
+hook_is_connected(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	return real.getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 ROCKS_EXPORT int
 connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	if (hook_passthrough() || sa == NULL ||
-	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
-	    rock_lookup(fd) != NULL || !hook_is_tcp(fd))
+	if (hook_passthrough())
 		return real.connect(fd, sa, len);
+	if (nbc_connect_again(fd))
+		return -1;      /* EALREADY, or how the first one failed */
+	if (sa == NULL || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6) || rock_lookup(fd) != NULL ||
+	    !hook_is_tcp(fd) || hook_is_connected(fd))
+		return real.connect(fd, sa, len);
+	if (hook_nonblocking(fd, 0))
+		return rock_connect_async(fd, sa, len);
 	return rock_connect(fd, sa, len);
 }
 
@@ -192,7 +212,10 @@ close(int fd)
 {
 	struct rock *r;
 
-	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
+	if (hook_passthrough())
+		return real.close(fd);
+	nbc_close(fd);
+	if ((r = rock_lookup(fd)) == NULL)
 		return real.close(fd);
 	if (!hook_unname(r, fd))
 		return real.close(fd);
@@ -260,6 +283,10 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct rock *r;
 
+	if (!hook_passthrough() && nbc_wait_fd(fd) >= 0) {
+		errno = ENOTCONN;       /* not connected for the program yet */
+		return -1;
+	}
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
 	    r->state == ROCK_UNDECIDED)
 		return real.getpeername(fd, sa, len);
@@ -290,6 +317,29 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (r->state == ROCK_SUSPENDED)
 		return 0;       /* applied to the new connection */
 	return real.setsockopt(r->fd, level, name, val, len);
+}
+
+/* SO_ERROR of a connect that completes in the background. */
+ROCKS_EXPORT int
+getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	static int (*next)(int, int, int, void *, socklen_t *);
+	int err;
+
+	if (next == NULL)
+		next = (int (*)(int, int, int, void *, socklen_t *))
+		    dlsym(RTLD_NEXT, "getsockopt");
+	if (next == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (level != SOL_SOCKET || name != SO_ERROR || val == NULL ||
+	    len == NULL || *len < (socklen_t)sizeof(int) ||
+	    hook_passthrough() || !nbc_so_error(fd, &err))
+		return next(fd, level, name, val, len);
+	memcpy(val, &err, sizeof err);
+	*len = sizeof err;
+	return 0;
 }
 
 ROCKS_EXPORT int
