@@ -5,7 +5,7 @@ ROCKS_SRCS := librocks/real.c librocks/config.c librocks/registry.c \
               librocks/hook-socket.c librocks/hook-poll.c \
               librocks/exec.c librocks/execfmt.c librocks/hook-exec.c \
               librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c \
-              librocks/nbconnect.c
+              librocks/nbconnect.c librocks/dgram.c librocks/dgramfmt.c
 ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o)
 ROCKS_SO   := $(O)/lib/librocks.so
 BINS       += $(O)/bin/rock $(O)/bin/rockctl
