@@ -53,3 +53,9 @@ uninstall-rocks:
 	rm -f $(DESTDIR)$(PREFIX)/include/evict/rocks.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/rocks.pc \
 	    $(DESTDIR)$(PREFIX)/share/man/man3/rocks.3
+
+# the datagram tunnel's framing, alone
+$(O)/tests/unit/check_rocks_dgram: $(O)/tests/unit/check_rocks_dgram.o \
+    $(O)/librocks/dgramfmt.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
