@@ -28,7 +28,8 @@
  *            run rocks, or it is not TCP)
  *   EAGAIN   fd was just accepted and its first bytes, which tell whether
  *            the client runs rocks, have not arrived yet: call again once
- *            it is readable
+ *            it is readable; or fd's non-blocking connect() is still under
+ *            way: call again once it is writable
  *   EINVAL   an argument is out of range
  * The setters also accept a TCP socket that is not connected yet: the
  * settings are kept and apply if connect() makes it a reliable socket.
