@@ -461,6 +461,7 @@ dup2(int fd, int newfd)
 {
 	if (hook_passthrough() || fd == newfd)
 		return real.dup2(fd, newfd);
+	nbc_close(newfd);       /* newfd's old socket goes, as at close() */
 	return hook_dup_done(fd, real.dup2(fd, newfd));
 }
 
@@ -469,5 +470,7 @@ dup3(int fd, int newfd, int flags)
 {
 	if (hook_passthrough())
 		return real.dup3(fd, newfd, flags);
+	if (fd != newfd)
+		nbc_close(newfd);
 	return hook_dup_done(fd, real.dup3(fd, newfd, flags));
 }
