@@ -119,6 +119,33 @@ if [ -z "${EVICT_SANITIZED:-}" ]; then
 		fail "curl's connection to a rock server was not a rock"
 	lib_note "curl (non-blocking connect) to http.server under rock: a rock, same SHA-256"
 fi
+# the pending connect as the program sees it (the EDP takes round trips)
+cat >"$T/pending.py" <<'PYEOF'
+import errno, select, socket, sys
+s = socket.socket()
+s.setblocking(False)
+out = []
+for what, f in (("connect", lambda: s.connect((sys.argv[1], 9102))),
+                ("send", lambda: s.send(b"x")),
+                ("recv", lambda: s.recv(1)),
+                ("connect", lambda: s.connect((sys.argv[1], 9102)))):
+    try:
+        f()
+        out.append(what + " ok")
+    except OSError as e:
+        out.append(what + " " + errno.errorcode[e.errno])
+p = select.poll()
+p.register(s, select.POLLOUT)
+out.append("writable %s" % bool(p.poll(10000)))
+out.append("SO_ERROR %d" % s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+s.setblocking(True)
+s.sendall(b"GET /big.bin HTTP/1.0\r\n\r\n")
+out.append(s.recv(12).decode())
+print(", ".join(out))
+PYEOF
+got=$(hexec client "$ROCK" "$PY" "$T/pending.py" "$S" 2>&1)
+[ "$got" = "connect EINPROGRESS, send EAGAIN, recv EAGAIN, connect EALREADY, writable True, SO_ERROR 0, HTTP/1.0 200" ] ||
+	fail "a non-blocking connect under way, under rock: $got"
 a=$(hexec client "$PY" "$T/aclient.py" "$S" 9109 1 2>&1)
 b=$(hexec client "$ROCK" "$PY" "$T/aclient.py" "$S" 9109 1 2>&1)
 [ "$a" = "$b" ] && [ "$a" = "connect failed: errno 111" ] ||
