@@ -212,6 +212,24 @@ nbc_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Whether a plain connect to sa would fail at once (no route, no address):
+ * asked of a UDP socket, whose connect sends nothing.
+ */
+static int
+nbc_fails_at_once(const struct sockaddr *sa, socklen_t len)
+{
+	int u, rc;
+
+	if ((u = real.socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	rc = real.connect(u, sa, len) < 0 && (errno == ENETUNREACH ||
+	    errno == EHOSTUNREACH || errno == ENETDOWN ||
+	    errno == EADDRNOTAVAIL);
+	real.close(u);
+	return rc;
+}
+
 int
 rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 {
@@ -224,6 +242,8 @@ rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (len > sizeof s->sa)
 		return rock_connect(fd, sa, len);
+	if (nbc_fails_at_once(sa, len))
+		return real.connect(fd, sa, len);       /* its own error */
 	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_CLIENT)) == NULL)
 		return real.connect(fd, sa, len);
 	reapi_adopt(r);         /* settings made on the fd before connect() */
