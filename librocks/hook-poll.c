@@ -352,6 +352,8 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	int rc;
 
 	real_init();
+	if (real_ok && op == EPOLL_CTL_ADD)
+		nbc_note_epfd(epfd);    /* a non-blocking connect looks there */
 	if (real_ok && nbc_epoll_ctl(epfd, op, fd, ev, &rc)) {
 		if (rc < 0) {
 			errno = -rc;

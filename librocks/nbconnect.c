@@ -20,8 +20,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -33,6 +35,7 @@
 
 #define NBC_SLOTS 32
 #define NBC_EPS   4
+#define NBC_EPFDS 16
 
 enum nbc_state {
 	NBC_FREE,
@@ -40,6 +43,11 @@ enum nbc_state {
 	NBC_FINISHING,          /* the thread installs the result on the fd */
 	NBC_FAILED,             /* done, failed: err not yet told */
 	NBC_CANCELLED,          /* the program closed the fd while RUNNING */
+};
+
+struct nbc_ep {
+	int                epfd;
+	struct epoll_event ev;
 };
 
 struct nbc_slot {
@@ -52,7 +60,7 @@ struct nbc_slot {
 	struct rock   *r;
 	struct sockaddr_storage sa;
 	socklen_t      salen;
-	struct { int epfd; struct epoll_event ev; } eps[NBC_EPS];
+	struct nbc_ep  eps[NBC_EPS];   /* the program's epoll registrations */
 	int            neps;
 };
 
@@ -63,6 +71,9 @@ static struct {
 } nbc = { .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
 
 int nbc_active;
+
+/* The epoll fds the program has added to (plus 1; 0: an empty place). */
+static int nbc_epfds[NBC_EPFDS];
 
 static void
 nbc_prefork(void)
@@ -212,6 +223,74 @@ nbc_thread(void *arg)
 	return NULL;
 }
 
+void
+nbc_note_epfd(int epfd)
+{
+	int i, none = 0;
+
+	for (i = 0; i < NBC_EPFDS; i++)
+		if (__atomic_load_n(&nbc_epfds[i], __ATOMIC_RELAXED) == epfd + 1)
+			return;
+	for (i = 0; i < NBC_EPFDS; i++) {
+		none = 0;
+		if (__atomic_compare_exchange_n(&nbc_epfds[i], &none, epfd + 1,
+		    0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return;
+	}
+	log_once(EVLOG_WARN, "more than %d epoll sets; a socket in the others "
+	    "may be reported during a non-blocking connect", NBC_EPFDS);
+}
+
+/*
+ * Takes fd out of the program's epoll sets, where it was put before
+ * connect() (the kernel would report the socket while the EDP speaks on
+ * it), into eps: they are put back when the connect is done, which also
+ * gives an edge-triggered set its event then.  /proc/self/fdinfo of each
+ * epoll fd lists what it watches.  Returns how many.
+ */
+static int
+nbc_take_epoll(int fd, struct nbc_ep *eps)
+{
+	char path[64], line[256];
+	unsigned int events;
+	uint64_t data;
+	int i, n = 0, epfd, tfd, cur;
+	FILE *f;
+
+	for (i = 0; i < NBC_EPFDS; i++) {
+		if ((cur = __atomic_load_n(&nbc_epfds[i], __ATOMIC_RELAXED)) == 0)
+			continue;
+		epfd = cur - 1;
+		snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
+		if ((f = fopen(path, "re")) == NULL) {
+			/* closed since: forget it */
+			(void)__atomic_compare_exchange_n(&nbc_epfds[i], &cur, 0,
+			    0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			continue;
+		}
+		while (n < NBC_EPS && fgets(line, sizeof line, f) != NULL) {
+			if (sscanf(line, "tfd: %d events: %x data: %" SCNx64,
+			    &tfd, &events, &data) != 3 || tfd != fd)
+				continue;
+			eps[n].epfd = epfd;
+			eps[n].ev.events = events;
+			eps[n].ev.data.u64 = data;
+			if (real.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) == 0)
+				n++;
+		}
+		fclose(f);
+	}
+	return n;
+}
+
+/* Puts back what nbc_take_epoll took, when the connect is not deferred. */
+static void
+nbc_restore_epoll(int fd, struct nbc_ep *eps, int n)
+{
+	for (int i = 0; i < n; i++)
+		(void)real.epoll_ctl(eps[i].epfd, EPOLL_CTL_ADD, fd, &eps[i].ev);
+}
+
 /*
  * Whether a plain connect to sa would fail at once (no route, no address):
  * asked of a UDP socket, whose connect sends nothing.
@@ -233,12 +312,13 @@ nbc_fails_at_once(const struct sockaddr *sa, socklen_t len)
 int
 rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 {
+	struct nbc_ep eps[NBC_EPS];
 	struct nbc_slot *s = NULL;
 	pthread_attr_t at;
 	pthread_t tid;
 	struct rock *r;
 	uint64_t v;
-	int i, priv;
+	int i, priv, neps;
 
 	if (len > sizeof s->sa)
 		return rock_connect(fd, sa, len);
@@ -251,6 +331,7 @@ rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 		rock_release(r);
 		return rock_connect(fd, sa, len);
 	}
+	neps = nbc_take_epoll(fd, eps);
 	pthread_mutex_lock(&nbc.lock);
 	for (i = 0; i < NBC_SLOTS && s == NULL; i++)
 		if (nbc.s[i].state == NBC_FREE)
@@ -268,6 +349,7 @@ rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 		    NBC_SLOTS);
 		real.close(priv);
 		rock_release(r);
+		nbc_restore_epoll(fd, eps, neps);
 		return rock_connect(fd, sa, len);
 	}
 	(void)!real.read(s->evfd, &v, sizeof v);   /* a previous use's */
@@ -276,7 +358,8 @@ rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 	s->priv = priv;
 	s->err = 0;
 	s->r = r;
-	s->neps = 0;
+	memcpy(s->eps, eps, (size_t)neps * sizeof eps[0]);
+	s->neps = neps;
 	memcpy(&s->sa, sa, len);
 	s->salen = len;
 	__atomic_add_fetch(&nbc_active, 1, __ATOMIC_RELEASE);
@@ -292,6 +375,7 @@ rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 		pthread_mutex_unlock(&nbc.lock);
 		real.close(priv);
 		rock_release(r);
+		nbc_restore_epoll(fd, eps, neps);
 		return rock_connect(fd, sa, len);
 	}
 	errno = EINPROGRESS;

@@ -226,6 +226,8 @@ int  nbc_wait_fd(int fd);
 int  nbc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev, int *rc);
 /* The program closes fd: a connect under way is abandoned. */
 void nbc_close(int fd);
+/* epfd is one of the program's epoll sets (from the epoll_ctl hook). */
+void nbc_note_epfd(int epfd);
 
 /* ---- control thread (ctl.c) and reconnection (reconnect.c) ---------------- */
 

@@ -141,10 +141,24 @@ out.append("SO_ERROR %d" % s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
 s.setblocking(True)
 s.sendall(b"GET /big.bin HTTP/1.0\r\n\r\n")
 out.append(s.recv(12).decode())
+# in an edge-triggered epoll set before connect(), as nginx puts upstreams:
+# its one event comes when the connection is ready for the program
+e = select.epoll()
+s = socket.socket()
+s.setblocking(False)
+e.register(s, select.EPOLLOUT | select.EPOLLET)
+try:
+    s.connect((sys.argv[1], 9102))
+except BlockingIOError:
+    pass
+out.append("epoll %s" % bool(e.poll(10)))
+s.send(b"GET /big.bin HTTP/1.0\r\n\r\n")
+s.setblocking(True)
+out.append(s.recv(12).decode())
 print(", ".join(out))
 PYEOF
 got=$(hexec client "$ROCK" "$PY" "$T/pending.py" "$S" 2>&1)
-[ "$got" = "connect EINPROGRESS, send EAGAIN, recv EAGAIN, connect EALREADY, writable True, SO_ERROR 0, HTTP/1.0 200" ] ||
+[ "$got" = "connect EINPROGRESS, send EAGAIN, recv EAGAIN, connect EALREADY, writable True, SO_ERROR 0, HTTP/1.0 200, epoll True, HTTP/1.0 200" ] ||
 	fail "a non-blocking connect under way, under rock: $got"
 a=$(hexec client "$PY" "$T/aclient.py" "$S" 9109 1 2>&1)
 b=$(hexec client "$ROCK" "$PY" "$T/aclient.py" "$S" 9109 1 2>&1)
