@@ -309,6 +309,10 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	struct rock *r;
 
+	if (!hook_passthrough() && nbc_active && val != NULL &&
+	    (level == SOL_SOCKET || level == IPPROTO_TCP ||
+	    level == IPPROTO_IP || level == IPPROTO_IPV6))
+		nbc_sockopt(fd, level, name, val, len);
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
 		return real.setsockopt(fd, level, name, val, len);
 	if (level == SOL_SOCKET || level == IPPROTO_TCP || level == IPPROTO_IP ||

@@ -503,6 +503,20 @@ nbc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev, int *rc)
 }
 
 void
+nbc_sockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct nbc_slot *s;
+
+	if (!nbc_on())
+		return;
+	pthread_mutex_lock(&nbc.lock);
+	if ((s = nbc_find(fd)) != NULL && (s->state == NBC_RUNNING ||
+	    s->state == NBC_FINISHING))
+		rock_record_sockopt(s->r, level, name, val, len);
+	pthread_mutex_unlock(&nbc.lock);
+}
+
+void
 nbc_close(int fd)
 {
 	struct nbc_slot *s;

@@ -224,6 +224,9 @@ int  nbc_wait_fd(int fd);
 /* epoll_ctl on a pending fd is kept and applied once it is done: 1 with
  * *rc (0 or -errno) if fd is pending. */
 int  nbc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev, int *rc);
+/* An option set while pending: kept for the rock's later connections. */
+void nbc_sockopt(int fd, int level, int name, const void *val,
+    socklen_t len);
 /* The program closes fd: a connect under way is abandoned. */
 void nbc_close(int fd);
 /* epfd is one of the program's epoll sets (from the epoll_ctl hook). */
