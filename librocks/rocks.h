@@ -17,6 +17,8 @@
  *             rocks_set_callbacks(fd, on_suspend, on_resume, NULL, ctx);
  *
  * (A program can also look them up with dlsym(RTLD_DEFAULT, "rocks_is_rock").)
+ * The rocks_dgram_* functions came with ROCKS_API_VERSION 2: a program that
+ * may meet an older librocks tests them too (rocks_dgram_open != 0).
  * Define ROCKS_STRONG before including this header to declare them as
  * ordinary functions instead (for a program always run under librocks, or
  * linked with it).  pkg-config --cflags rocks gives the include path.

@@ -264,7 +264,7 @@ int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!ROCKS_AVAILABLE()) {
+	if (!ROCKS_AVAILABLE() || rocks_dgram_open == 0) {
 		fprintf(stderr, "rocks-dgram: run it under rock\n");
 		return 2;
 	}
