@@ -3,7 +3,7 @@
  * (the RE-API's datagram tunnel, rocks.h), for the integration tests.
  *
  *   rocks-dgram server PORT
- *   rocks-dgram client HOST PORT COUNT
+ *   rocks-dgram client HOST PORT COUNT [QUEUE_BYTES]
  *
  * The server accepts one connection, opens the tunnel and echoes every
  * datagram until the client closes; it prints "served N".  The client
@@ -12,8 +12,10 @@
  * 5 ms, of sizes from 0 to 60000 bytes, each numbered and filled from a
  * generator seeded by its number; it checks every echo by order, length
  * and content hash, then prints "ok N datagrams, K sent while suspended,
- * S suspends, R resumes".  Exit: 0 ok, 1 a datagram wrong, missing or an
- * error, 2 usage or no librocks.
+ * S suspends, R resumes, F refused by a full queue" (a refused datagram is
+ * sent again 2 ms later).  Before, it checks the API's refusals (ENOTCONN,
+ * EINVAL, EEXIST, EMSGSIZE).  Exit: 0 ok, 1 a datagram wrong, missing or
+ * an error, 2 usage or no librocks.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -207,14 +209,52 @@ dg_drain(int fd, uint32_t *next, uint32_t upto, uint64_t deadline, int wait)
 	return 0;
 }
 
+/* The refusals rocks(3) promises; 0 when each is as said. */
 static int
-dg_client(const char *host, const char *port, const char *count)
+dg_refusals(int fd, size_t queue)
+{
+	static uint8_t big[ROCKS_DGRAM_MAX + 1];
+	struct { const char *what; int rc, want; } c[4];
+	int i, bad = 0;
+
+	errno = 0;
+	c[0].what = "send before open";
+	c[0].rc = rocks_dgram_send(fd, "x", 1) < 0 ? errno : 0;
+	c[0].want = ENOTCONN;
+	errno = 0;
+	c[1].what = "open with a 100-byte queue";
+	c[1].rc = rocks_dgram_open(fd, 100) < 0 ? errno : 0;
+	c[1].want = EINVAL;
+	if (rocks_dgram_open(fd, queue) < 0) {
+		perror("rocks-dgram: rocks_dgram_open");
+		return -1;
+	}
+	errno = 0;
+	c[2].what = "a second open";
+	c[2].rc = rocks_dgram_open(fd, queue) < 0 ? errno : 0;
+	c[2].want = EEXIST;
+	errno = 0;
+	c[3].what = "a datagram over ROCKS_DGRAM_MAX";
+	c[3].rc = rocks_dgram_send(fd, big, sizeof big) < 0 ? errno : 0;
+	c[3].want = EMSGSIZE;
+	for (i = 0; i < 4; i++)
+		if (c[i].rc != c[i].want) {
+			fprintf(stderr, "rocks-dgram: %s: %s, not %s\n", c[i].what,
+			    strerror(c[i].rc), strerror(c[i].want));
+			bad = 1;
+		}
+	return bad ? -1 : 0;
+}
+
+static int
+dg_client(const char *host, const char *port, const char *count,
+    size_t queue)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
 	static uint8_t buf[DG_BUF];
 	uint32_t n = (uint32_t)strtoul(count, NULL, 10), i, next = 0;
-	unsigned long while_susp = 0;
+	unsigned long while_susp = 0, refused = 0;
 	uint64_t t0;
 	size_t len;
 	int fd;
@@ -232,10 +272,12 @@ dg_client(const char *host, const char *port, const char *count)
 		return 1;
 	}
 	if (rocks_set_callbacks(fd, dg_on_suspend, dg_on_resume, NULL,
-	    NULL) < 0 || rocks_dgram_open(fd, 0) < 0) {
-		perror("rocks-dgram: RE-API");
+	    NULL) < 0) {
+		perror("rocks-dgram: rocks_set_callbacks");
 		return 1;
 	}
+	if (dg_refusals(fd, queue) < 0)
+		return 1;
 	for (i = 0; i < n; i++) {
 		len = dg_make(i, buf);
 		t0 = dg_now_ms();
@@ -244,6 +286,7 @@ dg_client(const char *host, const char *port, const char *count)
 				perror("rocks-dgram: rocks_dgram_send");
 				return 1;
 			}
+			refused++;
 			dg_sleep_ms(2);
 		}
 		if (__atomic_load_n(&dg_suspended, __ATOMIC_RELAXED))
@@ -256,7 +299,8 @@ dg_client(const char *host, const char *port, const char *count)
 		return 1;
 	close(fd);
 	printf("ok %u datagrams, %lu sent while suspended, %d suspends, "
-	    "%d resumes\n", n, while_susp, dg_nsusp, dg_nres);
+	    "%d resumes, %lu refused by a full queue\n", n, while_susp,
+	    dg_nsusp, dg_nres, refused);
 	return 0;
 }
 
@@ -270,7 +314,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "server") == 0)
 		return dg_server(argv[2]);
-	if (argc == 5 && strcmp(argv[1], "client") == 0)
-		return dg_client(argv[2], argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
+		return dg_client(argv[2], argv[3], argv[4],
+		    argc == 6 ? strtoul(argv[5], NULL, 10) : 0);
 	return dg_usage();
 }
