@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -25,6 +26,11 @@ __attribute__((constructor)) static void
 hook_init(void)
 {
 	log_init("librocks", EVLOG_WARN);
+	/*
+	 * The control thread may be signing a heartbeat while the program
+	 * exits: OpenSSL must not free its locks under it from atexit.
+	 */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	real_init();
 	rocks_config_load();
 	hook_off = !real_ok || rocks_cfg.disabled;
