@@ -31,6 +31,14 @@ hook_recv(struct rock *r, void *buf, size_t n, int flags)
 	return rock_recv(r, &msg, flags);
 }
 
+/* A connect under way: not the program's socket yet. */
+static ssize_t
+hook_again(void)
+{
+	errno = EAGAIN;
+	return -1;
+}
+
 /* A write before the server classified the connection: the program's own. */
 static ssize_t
 hook_pre_write(int fd, ssize_t n)
@@ -161,7 +169,7 @@ write(int fd, const void *buf, size_t n)
 	int eagain;
 
 	if ((r = hook_rock(fd, 1, 0, &eagain)) == NULL)
-		return hook_pre_write(fd, real.write(fd, buf, n));
+		return eagain ? hook_again() : hook_pre_write(fd, real.write(fd, buf, n));
 	return hook_send(r, buf, n, 0);
 }
 
@@ -172,7 +180,7 @@ send(int fd, const void *buf, size_t n, int flags)
 	int eagain;
 
 	if ((r = hook_rock(fd, 1, flags, &eagain)) == NULL)
-		return hook_pre_write(fd, real.send(fd, buf, n, flags));
+		return eagain ? hook_again() : hook_pre_write(fd, real.send(fd, buf, n, flags));
 	return hook_send(r, buf, n, flags);
 }
 
@@ -184,7 +192,7 @@ sendto(int fd, const void *buf, size_t n, int flags,
 	int eagain;
 
 	if ((r = hook_rock(fd, 1, flags, &eagain)) == NULL)
-		return hook_pre_write(fd, real.sendto(fd, buf, n, flags, to,
+		return eagain ? hook_again() : hook_pre_write(fd, real.sendto(fd, buf, n, flags, to,
 		    tolen));
 	return hook_send(r, buf, n, flags);
 }
@@ -198,7 +206,7 @@ writev(int fd, const struct iovec *iov, int iovcnt)
 	int eagain;
 
 	if ((r = hook_rock(fd, 1, 0, &eagain)) == NULL)
-		return hook_pre_write(fd, real.writev(fd, iov, iovcnt));
+		return eagain ? hook_again() : hook_pre_write(fd, real.writev(fd, iov, iovcnt));
 	return rock_send(r, &msg, 0);
 }
 
@@ -210,7 +218,7 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	int eagain;
 
 	if ((r = hook_rock(fd, 1, flags, &eagain)) == NULL)
-		return hook_pre_write(fd, real.sendmsg(fd, msg, flags));
+		return eagain ? hook_again() : hook_pre_write(fd, real.sendmsg(fd, msg, flags));
 	/* a connected stream: no destination, and no descriptors to pass */
 	m = *msg;
 	m.msg_name = NULL;
@@ -248,6 +256,8 @@ sendfile(int out, int in, off_t *off, size_t count)
 	int eagain;
 
 	if ((r = hook_rock(out, 1, 0, &eagain)) == NULL) {
+		if (eagain)
+			return hook_again();
 		if (next == NULL)
 			next = (ssize_t (*)(int, int, off_t *, size_t))
 			    dlsym(RTLD_NEXT, "sendfile");

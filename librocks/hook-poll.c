@@ -32,6 +32,8 @@ hook_poll_has_rock(const struct pollfd *fds, nfds_t n)
 
 		if (r != NULL && r->state != ROCK_UNDECIDED)
 			return 1;
+		if (nbc_active && nbc_wait_fd(fds[i].fd) >= 0)
+			return 1;
 	}
 	return 0;
 }
@@ -71,9 +73,17 @@ hook_poll_rocks(struct pollfd *fds, nfds_t n, uint64_t deadline,
 		m = n;
 		for (i = 0; i < n; i++) {
 			struct rock *r = rock_lookup(fds[i].fd);
+			int w = nbc_wait_fd(fds[i].fd);
 
 			tmp[i] = fds[i];
 			fds[i].revents = 0;
+			if (w >= 0) {
+				/* a connect under way: ready when it is done */
+				tmp[i].fd = -1;
+				tmp[m++] = (struct pollfd){ .fd = w,
+				    .events = POLLIN };
+				continue;
+			}
 			if (r == NULL || r->state == ROCK_UNDECIDED)
 				continue;
 			if ((fds[i].events & POLLIN) && r->salv_off < r->salv_len)
@@ -220,7 +230,7 @@ hook_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, uint64_t deadline,
 			ev |= POLLPRI;
 		if (ev == 0)
 			continue;
-		if (rock_lookup(fd) != NULL)
+		if (rock_lookup(fd) != NULL || nbc_wait_fd(fd) >= 0)
 			any = 1;
 		if (np == HOOK_POLL_STACK) {
 			if (p == stack) {
@@ -342,6 +352,15 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	int rc;
 
 	real_init();
+	if (real_ok && op == EPOLL_CTL_ADD)
+		nbc_note_epfd(epfd);    /* a non-blocking connect looks there */
+	if (real_ok && nbc_epoll_ctl(epfd, op, fd, ev, &rc)) {
+		if (rc < 0) {
+			errno = -rc;
+			return -1;
+		}
+		return 0;       /* applied once the connect is done */
+	}
 	if (!real_ok || (r = rock_lookup(fd)) == NULL)
 		return real.epoll_ctl(epfd, op, fd, ev);
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && ev == NULL) {

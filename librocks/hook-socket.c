@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -26,6 +27,11 @@ __attribute__((constructor)) static void
 hook_init(void)
 {
 	log_init("librocks", EVLOG_WARN);
+	/*
+	 * The control thread may be signing a heartbeat while the program
+	 * exits: OpenSSL must not free its locks under it from atexit.
+	 */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	real_init();
 	rocks_config_load();
 	hook_off = !real_ok || rocks_cfg.disabled;
@@ -66,6 +72,10 @@ hook_rock(int fd, int for_write, int flags, int *eagain)
 
 	*eagain = 0;
 	real_init();
+	if (__builtin_expect(nbc_active, 0) && nbc_busy(fd, flags)) {
+		*eagain = 1;    /* a connect under way: not the program's yet */
+		return NULL;
+	}
 	if ((r = rock_lookup(fd)) == NULL)
 		return NULL;
 	if (__builtin_expect(ctl_need_restart, 0))
@@ -105,13 +115,29 @@ hook_is_tcp(int fd)
 	return 1;
 }
 
+/* Connected already (a plain connect done earlier): the kernel answers. */
+static int
+hook_is_connected(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	return real.getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 ROCKS_EXPORT int
 connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	if (hook_passthrough() || sa == NULL ||
-	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
-	    rock_lookup(fd) != NULL || !hook_is_tcp(fd))
+	if (hook_passthrough())
 		return real.connect(fd, sa, len);
+	if (nbc_connect_again(fd))
+		return -1;      /* EALREADY, or how the first one failed */
+	if (sa == NULL || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6) || rock_lookup(fd) != NULL ||
+	    !hook_is_tcp(fd) || hook_is_connected(fd))
+		return real.connect(fd, sa, len);
+	if (hook_nonblocking(fd, 0))
+		return rock_connect_async(fd, sa, len);
 	return rock_connect(fd, sa, len);
 }
 
@@ -194,7 +220,10 @@ close(int fd)
 	struct rock *r;
 
 	keep_close(fd);
-	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
+	if (hook_passthrough())
+		return real.close(fd);
+	nbc_close(fd);
+	if ((r = rock_lookup(fd)) == NULL)
 		return real.close(fd);
 	if (!hook_unname(r, fd))
 		return real.close(fd);
@@ -265,6 +294,10 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 
 	if (keep_name(fd, 1, sa, len, &rc))
 		return rc;
+	if (!hook_passthrough() && nbc_wait_fd(fd) >= 0) {
+		errno = ENOTCONN;       /* not connected for the program yet */
+		return -1;
+	}
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL ||
 	    r->state == ROCK_UNDECIDED)
 		return real.getpeername(fd, sa, len);
@@ -293,6 +326,10 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 
 	if (keep_setsockopt(fd, level, name, val, len, &rc))
 		return rc;
+	if (!hook_passthrough() && nbc_active && val != NULL &&
+	    (level == SOL_SOCKET || level == IPPROTO_TCP ||
+	    level == IPPROTO_IP || level == IPPROTO_IPV6))
+		nbc_sockopt(fd, level, name, val, len);
 	if (hook_passthrough() || (r = rock_lookup(fd)) == NULL)
 		return real.setsockopt(fd, level, name, val, len);
 	if (level == SOL_SOCKET || level == IPPROTO_TCP || level == IPPROTO_IP ||
@@ -303,11 +340,13 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	return real.setsockopt(r->fd, level, name, val, len);
 }
 
-/* Only the fds a keeper took (keep.c) answer other than the kernel. */
+/* The fds a keeper took (keep.c) answer as their TCP socket would; the
+ * SO_ERROR of a connect that completes in the background (nbconnect.c)
+ * is the library's; everything else is the kernel's. */
 ROCKS_EXPORT int
 getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	int rc;
+	int rc, err;
 
 	real_init();
 	if (keep_getsockopt(fd, level, name, val, len, &rc))
@@ -315,6 +354,13 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (real.getsockopt == NULL) {
 		errno = ENOSYS;
 		return -1;
+	}
+	if (level == SOL_SOCKET && name == SO_ERROR && val != NULL &&
+	    len != NULL && *len >= (socklen_t)sizeof(int) &&
+	    !hook_passthrough() && nbc_so_error(fd, &err)) {
+		memcpy(val, &err, sizeof err);
+		*len = sizeof err;
+		return 0;
 	}
 	return real.getsockopt(fd, level, name, val, len);
 }
@@ -439,6 +485,7 @@ dup2(int fd, int newfd)
 {
 	if (hook_passthrough() || fd == newfd)
 		return real.dup2(fd, newfd);
+	nbc_close(newfd);       /* newfd's old socket goes, as at close() */
 	return hook_dup_done(fd, real.dup2(fd, newfd));
 }
 
@@ -447,5 +494,7 @@ dup3(int fd, int newfd, int flags)
 {
 	if (hook_passthrough())
 		return real.dup3(fd, newfd, flags);
+	if (fd != newfd)
+		nbc_close(newfd);
 	return hook_dup_done(fd, real.dup3(fd, newfd, flags));
 }

@@ -248,46 +248,72 @@ init_hex(const uint8_t *id, char *out)
 		sprintf(out + 2 * i, "%02x", id[i]);
 }
 
+/*
+ * The EDP on sock for r: sock is r's fd, or a private duplicate of it while
+ * a non-blocking connect completes in the background (nbconnect.c).  1 when
+ * the peer runs rocks (then rock_connect_keep), 0 for a plain connection,
+ * -errno when the connection failed as a plain one would have.
+ */
 int
-rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
+rock_connect_edp(struct rock *r, int sock, const struct sockaddr *sa,
+    socklen_t len)
 {
 	struct edp_config cfg;
 	struct edp_enh enh;
 	struct edp_result res;
-	struct rock *r;
-	char idh[2 * ROCKS_ID_LEN + 1];
 	int rc;
 
-	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_CLIENT)) == NULL)
-		return real.connect(fd, sa, len);
-	reapi_adopt(r);         /* settings made on the fd before connect() */
 	init_config(&cfg, &enh, r);
-	rc = edp_connect(fd, sa, len, &cfg, &res);
-	if (rc < 0) {
-		rock_release(r);
-		errno = -rc;
-		return -1;
-	}
+	if ((rc = edp_connect(sock, sa, len, &cfg, &res)) < 0)
+		return rc;
 	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
-		log_debug("fd %d: plain connection (%s)", fd, res.reason);
+		log_debug("fd %d: plain connection (%s)", r->fd, res.reason);
 		edp_result_free(&res);
-		rock_release(r);
 		return 0;
 	}
 	if (res.npre > 0 && rock_salv_put(r, res.pre, res.npre) == 0)
 		rock_salv_changed(r);
 	edp_result_free(&res);
-	if ((rc = init_finish(r)) < 0 || (rc = rock_bind_fd(fd, r)) < 0) {
+	return 1;
+}
+
+/* Makes a negotiated rock the rock of r->fd; 0, or -errno (stays plain). */
+int
+rock_connect_keep(struct rock *r)
+{
+	char idh[2 * ROCKS_ID_LEN + 1];
+	int rc;
+
+	if ((rc = init_finish(r)) < 0 || (rc = rock_bind_fd(r->fd, r)) < 0) {
 		log_warn("fd %d: cannot keep a rock (%s); plain connection",
-		    fd, strerror(-rc));
+		    r->fd, strerror(-rc));
 		if (r->listed)
 			rock_list_del(r);
-		rock_release(r);
-		return 0;
+		return rc;
 	}
 	init_hex(r->id, idh);
 	log_info("rock %d connected (id %s, client; heartbeat %u ms x %u)",
-	    fd, idh, r->hb_ms, r->hb_misses);
+	    r->fd, idh, r->hb_ms, r->hb_misses);
+	return 0;
+}
+
+int
+rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct rock *r;
+	int rc;
+
+	if (ctl_start() < 0 || (r = rock_new(fd, ROCK_CLIENT)) == NULL)
+		return real.connect(fd, sa, len);
+	reapi_adopt(r);         /* settings made on the fd before connect() */
+	rc = rock_connect_edp(r, fd, sa, len);
+	if (rc == 1 && rock_connect_keep(r) == 0)
+		return 0;
+	rock_release(r);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
 	return 0;
 }
 

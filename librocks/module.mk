@@ -5,7 +5,8 @@ ROCKS_SRCS := librocks/real.c librocks/config.c librocks/registry.c \
               librocks/hook-socket.c librocks/hook-poll.c \
               librocks/exec.c librocks/execfmt.c librocks/hook-exec.c \
               librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c \
-              librocks/keep.c
+              librocks/keep.c librocks/nbconnect.c librocks/dgram.c \
+              librocks/dgramfmt.c
 ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o)
 ROCKS_SO   := $(O)/lib/librocks.so
 BINS       += $(O)/bin/rock $(O)/bin/rockctl
@@ -63,3 +64,9 @@ uninstall-rocks:
 	rm -f $(DESTDIR)$(PREFIX)/include/evict/rocks.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/rocks.pc \
 	    $(DESTDIR)$(PREFIX)/share/man/man3/rocks.3
+
+# the datagram tunnel's framing, alone
+$(O)/tests/unit/check_rocks_dgram: $(O)/tests/unit/check_rocks_dgram.o \
+    $(O)/librocks/dgramfmt.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)

@@ -280,6 +280,8 @@ ra_rock(int fd, struct rock **rp)
 	real_init();
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
 		return -EBADF;
+	if (nbc_wait_fd(fd) >= 0)
+		return -EAGAIN;         /* a non-blocking connect under way */
 	if ((r = rock_lookup(fd)) == NULL)
 		return ra_unconnected(fd) ? 1 : -ENOTSUP;
 	if (__builtin_expect(ctl_need_restart, 0))

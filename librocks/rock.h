@@ -192,10 +192,45 @@ int  rock_classify(struct rock *r, int wait);
 
 /* connect() of a TCP socket: the EDP, then rocks initialization. */
 int  rock_connect(int fd, const struct sockaddr *sa, socklen_t len);
+/* Its two halves, shared with a non-blocking connect (nbconnect.c). */
+int  rock_connect_edp(struct rock *r, int sock, const struct sockaddr *sa,
+    socklen_t len);
+int  rock_connect_keep(struct rock *r);
 /* After accept(): probes are answered here; others become UNDECIDED rocks. */
 int  rock_accepted(int fd, int *again);
 /* The rocks enhancement for the EDP, server side. */
 int  rock_server_negotiate(struct rock *r);
+
+/* ---- non-blocking connect (nbconnect.c) ------------------------------------ */
+
+/*
+ * connect() of a non-blocking TCP socket: fails with EINPROGRESS at once
+ * and runs the EDP in a thread of its own.  Until it is done the fd is
+ * "pending": the hooks below keep the program away from its socket.
+ */
+int  rock_connect_async(int fd, const struct sockaddr *sa, socklen_t len);
+extern int nbc_active;      /* pending fds, or failed ones not yet told */
+/* All the nbc_* below are cheap when nbc_active is 0. */
+/* 1 (errno set: EALREADY, or the failure, told once) if fd is pending. */
+int  nbc_connect_again(int fd);
+/* SO_ERROR of a pending fd: 1 with *err (0 while under way), else 0. */
+int  nbc_so_error(int fd, int *err);
+/* For I/O with these MSG_ flags: 1 when fd is still pending and the call
+ * must not block (EAGAIN); a blocking one waits here until it is done. */
+int  nbc_busy(int fd, int flags);
+/* For the poll family: an event fd readable once fd's connect is done,
+ * or -1 if fd is not pending. */
+int  nbc_wait_fd(int fd);
+/* epoll_ctl on a pending fd is kept and applied once it is done: 1 with
+ * *rc (0 or -errno) if fd is pending. */
+int  nbc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev, int *rc);
+/* An option set while pending: kept for the rock's later connections. */
+void nbc_sockopt(int fd, int level, int name, const void *val,
+    socklen_t len);
+/* The program closes fd: a connect under way is abandoned. */
+void nbc_close(int fd);
+/* epfd is one of the program's epoll sets (from the epoll_ctl hook). */
+void nbc_note_epfd(int epfd);
 
 /* ---- control thread (ctl.c) and reconnection (reconnect.c) ---------------- */
 

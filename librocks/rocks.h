@@ -17,6 +17,8 @@
  *             rocks_set_callbacks(fd, on_suspend, on_resume, NULL, ctx);
  *
  * (A program can also look them up with dlsym(RTLD_DEFAULT, "rocks_is_rock").)
+ * The rocks_dgram_* functions came with ROCKS_API_VERSION 2: a program that
+ * may meet an older librocks tests them too (rocks_dgram_open != 0).
  * Define ROCKS_STRONG before including this header to declare them as
  * ordinary functions instead (for a program always run under librocks, or
  * linked with it).  pkg-config --cflags rocks gives the include path.
@@ -28,7 +30,8 @@
  *            run rocks, or it is not TCP)
  *   EAGAIN   fd was just accepted and its first bytes, which tell whether
  *            the client runs rocks, have not arrived yet: call again once
- *            it is readable
+ *            it is readable; or fd's non-blocking connect() is still under
+ *            way: call again once it is writable
  *   EINVAL   an argument is out of range
  * The setters also accept a TCP socket that is not connected yet: the
  * settings are kept and apply if connect() makes it a reliable socket.
@@ -40,22 +43,25 @@
  * to the program's own threads or event loop (a pipe, an eventfd).  A
  * callback may call any function of this header.
  *
- * UDP (section 3.7 of the dissertation): a UDP program that keeps one
- * reliable socket to its peer can use that rock's suspend and resume
- * callbacks as failure and recovery notices.  Tunnelling datagrams over a
- * rock is not provided yet.
+ * UDP (section 3.7 of the dissertation): a UDP program keeps one reliable
+ * socket to its peer.  Its suspend and resume callbacks are the failure and
+ * recovery notices the program's own timers lack; and, when every datagram
+ * must arrive, rocks_dgram_open() makes that rock a datagram tunnel: each
+ * datagram sent with rocks_dgram_send() arrives whole, in order and exactly
+ * once, through outages, as one rocks_dgram_recv() at the peer.
  */
 #ifndef EVICT_ROCKS_API_H
 #define EVICT_ROCKS_API_H
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define ROCKS_API_VERSION 1
+#define ROCKS_API_VERSION 2
 
 enum rocks_state {
 	ROCKS_UNDECIDED = 0,    /* accepted; not classified yet */
@@ -148,6 +154,59 @@ ROCKS_FN int rocks_set_alternate_address(int fd, const struct sockaddr *sa,
 
 /* Fills *st with the rock's state, addresses, counters and cause. */
 ROCKS_FN int rocks_status(int fd, struct rocks_status *st);
+
+/* ---- datagram tunnel ---------------------------------------------------------- */
+
+#define ROCKS_DGRAM_MAX   65507         /* the largest datagram, bytes */
+#define ROCKS_DGRAM_QUEUE (4u << 20)    /* the default bound on queued bytes */
+
+/*
+ * Makes the rock fd a datagram tunnel.  Both ends call it, before either
+ * sends: from then on the stream carries frames (a 4-byte length, then the
+ * datagram), and the program must not read or write fd itself, only
+ * through rocks_dgram_send and rocks_dgram_recv (it may poll fd: readable
+ * means a datagram may be ready; rocks_dgram_recv with MSG_DONTWAIT then
+ * says EAGAIN while only part of it arrived).
+ *
+ * queue_bytes bounds the bytes (each datagram counting 4 more) accepted by
+ * rocks_dgram_send and not yet taken by the kernel: while the rock is
+ * suspended, that is what can be sent before the sends fail with EAGAIN.
+ * 0 means ROCKS_DGRAM_QUEUE; else 65536 to 1 GiB (EINVAL).  The memory is
+ * the library's, allocated here and freed when the program closes fd
+ * (datagrams still queued then are dropped, as a UDP socket's are).
+ * EEXIST if fd is a tunnel already; ENOMEM.
+ */
+ROCKS_FN int rocks_dgram_open(int fd, size_t queue_bytes);
+
+/*
+ * Queues one datagram of len bytes (0 to ROCKS_DGRAM_MAX; EMSGSIZE past
+ * that) and returns len; buf is copied, the caller keeps it.  Never
+ * blocks: a thread of the library's writes the queue to the rock in
+ * order, waiting while the rock is suspended, and the rock replays after
+ * a reconnection what the peer had not received.  Fails, queueing
+ * nothing, with EAGAIN when the datagram does not fit the queue's bound;
+ * with ENOTCONN on a fd that is not a tunnel; with the rock's error
+ * (ETIMEDOUT, ECONNRESET) once it is CLOSED.  Any thread may call it, the
+ * callbacks too; datagrams sent from several threads are ordered as the
+ * calls were.
+ */
+ROCKS_FN ssize_t rocks_dgram_send(int fd, const void *buf, size_t len);
+
+/*
+ * Receives the next datagram into buf and returns its length; if len is
+ * smaller, the rest of the datagram is dropped and, with MSG_TRUNC in
+ * flags, its full length is returned (as recv(2) on a UDP socket).
+ * Blocks until a whole datagram is there (through a suspension), unless
+ * flags has MSG_DONTWAIT or fd is non-blocking: then EAGAIN.  -1 with
+ * ESHUTDOWN when the peer closed the tunnel, EBADMSG when the stream is
+ * not frames (the peer does not use the tunnel), the rock's error once it
+ * is CLOSED, ENOTCONN on a fd that is not a tunnel.  One thread receives
+ * at a time; another waits for it.
+ */
+ROCKS_FN ssize_t rocks_dgram_recv(int fd, void *buf, size_t len, int flags);
+
+/* Bytes queued by rocks_dgram_send that the kernel has not taken yet. */
+ROCKS_FN ssize_t rocks_dgram_queued(int fd);
 
 #if !defined(ROCKS_BUILDING_LIBRARY) && !defined(ROCKS_STRONG)
 /* True when the program runs under librocks (the weak symbols resolved). */

@@ -2,8 +2,9 @@
 # A rock client against ordinary servers behaves exactly like a plain
 # client: the EDP finds no rocks there and the program gets a plain
 # connection.  Real programs: redis-cli against redis-server, curl against
-# nginx (SHA-256 of a 4 MiB download), ssh against OpenSSH sshd; each
-# output under rock equals the output without it.
+# nginx (SHA-256 of a 4 MiB download; curl's connects are non-blocking, a
+# closed port too), ssh against OpenSSH sshd; each output under rock equals
+# the output without it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-peers.sh"
 lib_init rocks-ordinary
@@ -38,7 +39,10 @@ if [ -n "${EVICT_SANITIZED:-}" ]; then
 	# curl with a preloaded libasan hangs in setlocale, without evict too
 	lib_note "curl left out: this build preloads libasan"
 else
+	# curl connects without blocking: EINPROGRESS, then poll and SO_ERROR
 	both curl-index curl -sS "http://$S/index.html"
+	both curl-refused sh -c "curl -sS http://$S:81/ >'$T/refused' 2>&1; echo exit \$?;
+	    sed 's/after [0-9]* ms/after N ms/' '$T/refused'"
 	both curl-big sh -c "curl -sS http://$S/big.bin | sha256sum | cut -c1-64"
 	[ "$(hexec client "$ROCK" sh -c "curl -sS http://$S/big.bin | sha256sum | cut -c1-64")" = "$big" ] ||
 		fail "download under rock differs from the file"
