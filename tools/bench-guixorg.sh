@@ -54,7 +54,13 @@ one() {
 	for ((i = 0; i < MOVES; i++)); do
 		d=$b
 		[ $((i % 2)) = 1 ] && d=$a
-		if ! out=$("$GV" move -p "$pid" "$d" 2>&1); then
+		local try
+		for try in 1 2 3; do	# a program still starting may refuse
+			out=$("$GV" move -p "$pid" "$d" 2>&1) && break
+			sleep 1
+		done
+		if [ "$try" = 3 ] && ! echo "$out" | grep -q 'ok=1'; then
+			echo "$name: $out" >>"$T/refusals"
 			stop_pid "$pid" || true
 			echo refused
 			return 0
@@ -105,6 +111,12 @@ out=$T/guixorg.md
 	echo "Without the module, RENDER programs are refused with the resource types"
 	echo "named and keep running. Replication (the cost per view-only replica) is"
 	echo "not built yet."
+	if [ -s "$T/refusals" ]; then
+		echo
+		echo "Refusals in this run:"
+		echo
+		sed 's/^/    /' "$T/refusals"
+	fi
 } >"$out"
 cat "$out"
 bench_section guixorg "$out"
