@@ -13,8 +13,8 @@ pkgs=(
 	iproute2 iptables iputils-ping procps conntrack jq
 	# real peers the integration tests start
 	openssh-server openssh-client redis-server redis-tools nginx-light curl
-	# programs run inside flac name spaces
-	git vim python3
+	# programs run inside flac name spaces; libssh for the sftp service
+	git vim python3 libssh-dev
 	# X11: displays, programs to move, and the libraries guievict uses
 	xvfb xterm x11-apps x11-utils xdotool fontconfig xfonts-base
 	xfonts-75dpi xfonts-100dpi fonts-dejavu-core

@@ -15,6 +15,8 @@ svc_ops_for(int type)
 		return &svc_local_ops;
 	case FLAC_SVC_RPC:
 		return &svc_rpc_ops;
+	case FLAC_SVC_SFTP:
+		return &svc_sftp_ops;
 	default:
 		return &svc_absent_ops;
 	}

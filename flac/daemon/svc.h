@@ -4,10 +4,11 @@
  * flacd starts one instance per primitive instance of a session's
  * specification (local(), rpc(host=...), ...).  Combinators (the transfer
  * in xfer.c) only ever call the ops, so a remote service is a new ops
- * table and nothing else: svc_ops_for() picks the table by type.  local()
- * and rpc() (svc-rpc.c, a client of flac-rpcd) are served; sftp and smb
- * get a table whose every operation answers -EREMOTE (and whose start
- * logs, with the place in the specification, that it is not built).
+ * table and nothing else: svc_ops_for() picks the table by type.  local(),
+ * rpc() (svc-rpc.c, a client of flac-rpcd) and sftp() (svc-sftp.c, over
+ * libssh) are served; smb gets a table whose every operation answers
+ * -EREMOTE (and whose start logs, with the place in the specification,
+ * that it is not built).
  *
  * Paths are the service's own (for local(), real absolute paths).  Every
  * operation returns 0 (or a count, or a handle >= 0) or -errno.
@@ -74,5 +75,6 @@ void	svc_stop(struct svc *s);
 extern const struct svc_ops svc_local_ops;
 extern const struct svc_ops svc_absent_ops;
 extern const struct svc_ops svc_rpc_ops;
+extern const struct svc_ops svc_sftp_ops;
 
 #endif

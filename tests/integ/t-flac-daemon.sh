@@ -9,7 +9,7 @@
 #     (ENOTCONN), IGNORE goes on with the primary; BLOCK waits until the
 #     tree is back and then reads the secondary's copy; a blocked program
 #     that is killed ends the wait (flacd goes on)
-#   - a service that is not built (sftp): EREMOTE, and flacd names its place
+#   - a service that is not built (smb): EREMOTE, and flacd names its place
 #     in the spec; garbage on the socket closes that client only
 #   - flac -f starts flacd when a spec has a service that is not local(),
 #     and it exits when idle
@@ -194,13 +194,13 @@ else
 fi
 
 # ---- a service that is not built; bad clients --------------------------------------
-spec rpcfail FAIL FAIL 'sftp(host="192.0.2.1")'
-spec rpcign IGNORE IGNORE 'sftp(host="192.0.2.1")'
+spec rpcfail FAIL FAIL 'smb(share="\\h\s")'
+spec rpcign IGNORE IGNORE 'smb(share="\\h\s")'
 run "$T/r1.out" rpcfail cat /data/c
 run "$T/r2.out" rpcign cat /data/c
 if grep -q "Object is remote" "$T/r1.out" && grep -q "^CHANGEDn the primary$" "$T/r2.out" &&
-    grep -q "$T/rpcfail.flac:1:[0-9]*: sftp(host=\"192.0.2.1\"): the sftp service is not built in this version of flacd; what it serves answers EREMOTE" "$T/flacd.log"; then
-	ok "sftp (not built): EREMOTE with FAIL, the primary with IGNORE; flacd names the spec's line:column"
+    grep -q "$T/rpcfail.flac:1:[0-9]*: smb(share=\"..h.s\"): the smb service is not built in this version of flacd; what it serves answers EREMOTE" "$T/flacd.log"; then
+	ok "smb (not built): EREMOTE with FAIL, the primary with IGNORE; flacd names the spec's line:column"
 else
 	ko "rpc: $(tr '\n' '|' <"$T/r1.out") $(tr '\n' '|' <"$T/r2.out")"
 fi
@@ -217,7 +217,7 @@ for payload in (os.urandom(64), struct.pack(">IH", 8, 100) + b"FLCD\x00\x07\x00\
         pass
     s.close()
 PY
-if kill -0 "$flacd_pid" 2>/dev/null && "$FLACD" -l -s "$FLACD_SOCKET" | grep -q "instance 1 sftp(host=\"192.0.2.1\") absent"; then
+if kill -0 "$flacd_pid" 2>/dev/null && "$FLACD" -l -s "$FLACD_SOCKET" | grep -q "instance 1 smb(share=\"..h.s\") absent"; then
 	ok "garbage, a wrong version and a malformed request close that client only; one instance per primitive"
 else
 	ko "flacd after bad clients: $(tail -3 "$T/flacd.log" | tr '\n' '|')"

@@ -83,7 +83,7 @@ runf "$T/failon.out" -f "$T/fail.flac" --env FLACTEST=on -- cat /sel/file
 expect "the same spec with the case chosen (--env) serves the file" 0 "^in x$" "$T/failon.out"
 
 cat >"$T/remote.flac" <<EOF
-R = sftp(host=files.example.org)
+R = smb(share="\\\\files\\share")
 C = transfer(subtree(local(), $T/cache), R, pushpull, IGNORE, IGNORE)
 F = transfer(subtree(local(), $T/cache), R, pull, FAIL, NONE)
 root overlay(extendtree(R, /remote),
@@ -103,7 +103,7 @@ if grep -q 'ls: cannot open directory .*/remote.*Object is remote\|ls: cannot ac
 else
 	check_fail "remote services: $(tr '\n' '|' <"$T/remote.out")"
 fi
-# with flacd (started for the sftp service): the not-built service answers
+# with flacd (started for the smb service): the not-built service answers
 # EREMOTE through the transfer too
 rm -f "$T/cache/new"
 runf "$T/remote2.out" -f "$T/remote.flac" -- /bin/bash -c \

@@ -307,7 +307,7 @@ xfer_setup(void)
 	    "t.flac:1:1"), 0);
 	ck_assert_int_eq(svc_start(&ls, 1, FLAC_SVC_LOCAL, "local()",
 	    "t.flac:1:9"), 0);
-	ck_assert_int_eq(svc_start(&unbuilt, 2, FLAC_SVC_SFTP, "sftp(host=\"a\")",
+	ck_assert_int_eq(svc_start(&unbuilt, 2, FLAC_SVC_SMB, "smb(share=\"\\\\a\\s\")",
 	    "t.flac:2:5"), 0);
 }
 
