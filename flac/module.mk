@@ -56,7 +56,8 @@ $(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o $(FLAC_RT_CORE) \
 # daemon (flacd.c); the protocol's codec (proto.c) is in the core.
 FLACD_SRCS := flac/daemon/svc.c flac/daemon/svc-local.c flac/daemon/xfer.c \
               flac/daemon/svc-rpc.c flac/rpc/rpcproto.c \
-              flac/daemon/svc-sftp.c
+              flac/daemon/svc-sftp.c flac/daemon/journal.c \
+              flac/daemon/journalfmt.c
 FLACD_SSH_CFLAGS := $(shell pkg-config --cflags libssh 2>/dev/null)
 FLACD_SSH_LIBS   := $(shell pkg-config --libs libssh 2>/dev/null)
 $(O)/flac/daemon/svc-sftp.o: ALL_CFLAGS += $(FLACD_SSH_CFLAGS)
@@ -119,6 +120,10 @@ $(FUZZ_O)/fuzz_flac_iosess: tests/fuzz/fuzz_flac_iosess.c flac/rt/iosess.c \
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 $(FUZZ_O)/fuzz_flac_flacd: tests/fuzz/fuzz_flac_flacd.c flac/daemon/proto.c \
     $(COMMON_SRCS)
+	@mkdir -p $(FUZZ_O)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+$(FUZZ_O)/fuzz_flac_journal: tests/fuzz/fuzz_flac_journal.c \
+    flac/daemon/journalfmt.c $(COMMON_SRCS)
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 $(FUZZ_O)/fuzz_flac_rpc: tests/fuzz/fuzz_flac_rpc.c flac/rpc/rpcproto.c \

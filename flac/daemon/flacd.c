@@ -34,6 +34,7 @@
 #include "common/wbuf.h"
 #include "flac/daemon/proto.h"
 #include "flac/daemon/svc.h"
+#include "flac/daemon/journal.h"
 #include "flac/daemon/xfer.h"
 #include "flac/lang/ast.h"
 
@@ -448,6 +449,16 @@ main(int argc, char **argv)
 		unlink(path);
 		return 1;
 	}
+	{
+		char jd[FLACD_PATHMAX + 16];
+
+		snprintf(jd, sizeof jd, "%s.journal", path);
+		if ((r = journal_start(jd)) < 0)
+			log_warn("journal %s: %s; pushes that IGNORE lets go "
+			    "are not kept", jd, strerror(-r));
+		else
+			xfer_defer_fn = journal_defer;
+	}
 	log_info("listening on %s%s", path, idle > 0 ? "" : " (no idle exit)");
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -465,11 +476,11 @@ main(int argc, char **argv)
 			pthread_mutex_lock(&flacd_mu);
 			r = flacd_clients;
 			pthread_mutex_unlock(&flacd_mu);
-			if (r == 0) {
+			if (r == 0 && journal_pending() == 0) {
 				log_info("no client for %d s; exiting", idle);
 				break;
 			}
-			continue;
+			continue;	/* or pushes wait in the journal */
 		}
 		if (r > 0 && (pf[1].revents & POLLIN)) {
 			log_info("signal: exiting");

@@ -1,11 +1,12 @@
 /*
  * svc-rpc: the rpc(host=..., port=..., path=...) service in flacd, a
  * client of flac-rpcd (flac/rpc/).  One connection per instance, made on
- * first use and again after a failure; one request at a time (a mutex).
+ * first use and again after a failure (at most one try every 250 ms);
+ * one request at a time (a mutex).
  * The key is the file named by $FLAC_RPC_KEY, else
  * ~/.config/evict/flac-rpc.key.  A service path is the attribute path=
  * joined with the path flacd asks for.  Availability: a connection is up,
- * or one can be made within 2 s (at most one attempt a second).
+ * or one can be made within 2 s (at most one attempt every 250 ms).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -270,7 +271,7 @@ rpcc_call(struct svc *s, struct rpc_req *q, struct rpc_result *res,
 	int r;
 
 	if (c->fd < 0) {
-		if (rpcc_now_ms() - c->last_try_ms < 1000 && c->last_try_ms)
+		if (rpcc_now_ms() - c->last_try_ms < 250 && c->last_try_ms)
 			return -ENOTCONN;
 		if ((r = rpcc_connect(c, s)) < 0)
 			return r == -EACCES ? r : -ENOTCONN;

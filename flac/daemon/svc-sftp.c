@@ -3,7 +3,7 @@
  * flacd, over libssh against any SFTP server (OpenSSH's sftp-server).
  *
  * One SSH session per instance, made on first use and again after a
- * failure (at most one attempt a second), one request at a time (a
+ * failure (at most one attempt every 250 ms), one request at a time (a
  * mutex: a libssh session is not shared between threads).  The user
  * authenticates with a key: $FLAC_SFTP_IDENTITY, else ~/.ssh/id_ed25519,
  * then ~/.ssh/id_rsa; the server's host key must be in
@@ -206,7 +206,7 @@ sf_ready(struct svc *s)
 		return 0;
 	if (c->ssh != NULL)
 		sf_drop(c);
-	if (c->last_try_ms != 0 && sf_now_ms() - c->last_try_ms < 1000)
+	if (c->last_try_ms != 0 && sf_now_ms() - c->last_try_ms < 250)
 		return -ENOTCONN;
 	r = sf_connect(c, s);
 	return r == -EACCES ? r : r < 0 ? -ENOTCONN : 0;

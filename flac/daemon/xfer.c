@@ -207,6 +207,18 @@ xfer_pull(struct svc *pri, const char *ppath, struct svc *sec,
 	return 1;
 }
 
+int (*xfer_defer_fn)(const struct svc *, const char *, const struct svc *,
+    const char *, const char *);
+
+/* IGNORE let a push go: keep it for later when flacd has a journal. */
+static void
+xfer_defer(struct svc *pri, const char *ppath, struct svc *sec,
+    const char *spath, const char *vpath, int mod)
+{
+	if (mod == FLAC_MOD_IGNORE && xfer_defer_fn != NULL)
+		(void)xfer_defer_fn(pri, ppath, sec, spath, vpath);
+}
+
 int
 xfer_push(struct svc *pri, const char *ppath, struct svc *sec,
     const char *spath, const char *vpath, int mod, const struct xfer_wait *w)
@@ -218,16 +230,22 @@ xfer_push(struct svc *pri, const char *ppath, struct svc *sec,
 		return r == -ENOENT ? 0 : r;
 	if (!S_ISREG(ps.st_mode))
 		return 0;
-	if ((r = xfer_reach(sec, spath, vpath, mod, w, "push")) <= 0)
+	if ((r = xfer_reach(sec, spath, vpath, mod, w, "push")) <= 0) {
+		if (r == 0)
+			xfer_defer(pri, ppath, sec, spath, vpath, mod);
 		return r;
+	}
 	r = sec->ops->stat(sec, spath, &ss);
 	if (r == 0 && !xfer_newer(&ps, &ss))
 		return 0;
-	if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+	if (r < 0 && r != -ENOENT && r != -ENOTDIR) {
+		xfer_defer(pri, ppath, sec, spath, vpath, mod);
 		return mod == FLAC_MOD_IGNORE ? 0 : r;
+	}
 	if ((r = xfer_copy(pri, ppath, &ps, sec, spath)) < 0) {
 		log_warn("push %s: copying %s to %s %s failed: %s", vpath,
 		    ppath, sec->text, spath, strerror(-r));
+		xfer_defer(pri, ppath, sec, spath, vpath, mod);
 		return mod == FLAC_MOD_IGNORE ? 0 : r;
 	}
 	log_debug("push %s: %s -> %s", vpath, ppath, spath);

@@ -35,6 +35,13 @@ struct xfer_wait {
 	int	 interval_ms;	/* between two isavailable calls */
 };
 
+/*
+ * Set by flacd: where a push that IGNORE lets go is kept for later (the
+ * journal).  NULL: it is only logged.
+ */
+extern int (*xfer_defer_fn)(const struct svc *pri, const char *ppath,
+    const struct svc *sec, const char *spath, const char *vpath);
+
 int	xfer_pull(struct svc *pri, const char *ppath, struct svc *sec,
 	    const char *spath, const char *vpath, int mod,
 	    const struct xfer_wait *w);

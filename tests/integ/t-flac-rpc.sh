@@ -8,6 +8,10 @@
 #   - push on close: files written by a shell and by cp reach the server
 #   - the link down: FAIL fails the open (ENOTCONN), IGNORE goes on with the
 #     primary; link up: the next push arrives
+#   - disconnected operation: with pushpull IGNORE IGNORE, files written
+#     while the link is down wait in flacd's journal; flacd is killed
+#     (SIGKILL) and started again; when the link returns every update
+#     reaches the server (its final contents), and the time it took is noted
 #   - the server: a wrong key is refused (and logged), paths escaping the
 #     tree (.., an absolute symlink, a symlink to ../..) are refused with
 #     EXDEV, a file beside them still reads; garbage after the login closes
@@ -55,10 +59,15 @@ spec() {	# spec NAME PULLMOD PUSHMOD
 spec fail FAIL FAIL
 spec ignore IGNORE IGNORE
 export FLACD_SOCKET=$T/flacd.sock FLAC_RPC_KEY=$K
-host_bg lap "$T/flacd.log" env FLACD_SOCKET="$FLACD_SOCKET" \
-    FLAC_RPC_KEY="$K" "$FLACD" -F -s "$FLACD_SOCKET" -v >/dev/null
-for _ in $(seq 1 50); do [ -S "$FLACD_SOCKET" ] && break; sleep 0.1; done
-[ -S "$FLACD_SOCKET" ] || fail "flacd does not listen: $(cat "$T/flacd.log")"
+start_flacd() {	# start_flacd LOG
+	rm -f "$FLACD_SOCKET"
+	host_bg lap "$1" env FLACD_SOCKET="$FLACD_SOCKET" \
+	    FLAC_RPC_KEY="$K" "$FLACD" -F -s "$FLACD_SOCKET" -v >/dev/null
+	FLACD_PID=$LIB_BG_PID
+	for _ in $(seq 1 50); do [ -S "$FLACD_SOCKET" ] && break; sleep 0.1; done
+	[ -S "$FLACD_SOCKET" ] || fail "flacd does not listen: $(cat "$1")"
+}
+start_flacd "$T/flacd.log"
 run() {	# run OUT SPEC CMD...: in lap, under flac -d; output and rc in OUT
 	local out=$1 s=$2
 	shift 2
@@ -101,6 +110,33 @@ run "$T/o5" fail sh -c "cat /data/docs/note; echo after >/data/after"
 grep -q 'changed on the server' "$T/o5" || fail "after the link returned: $(cat "$T/o5")"
 [ "$(cat "$R/home/after" 2>/dev/null)" = after ] || fail "push after the link returned"
 lib_note "ok: FAIL and IGNORE while the server is away, then back"
+
+# ---- disconnected operation: the journal survives flacd's death ----------------
+link_down lap
+run "$T/o6" ignore sh -c "echo one >/data/j1; echo draft >/data/docs/j2; echo final >/data/docs/j2; head -c 200000 /dev/urandom >/data/j3"
+grep -q '^rc=0' "$T/o6" || fail "writing while away (IGNORE): $(cat "$T/o6")"
+n=$(find "$FLACD_SOCKET.journal" -name '*.push' | wc -l)
+[ "$n" = 3 ] || fail "the journal holds $n entries, 3 expected: $(ls -la "$FLACD_SOCKET.journal")"
+[ -e "$R/home/j1" ] && fail "j1 reached the server while the link was down"
+kill -9 "$FLACD_PID" 2>/dev/null
+wait_pid "$FLACD_PID" 5 >/dev/null 2>&1 || true
+start_flacd "$T/flacd2.log"
+t0=$(lib_now_ms)
+link_up lap
+for _ in $(seq 1 100); do
+	[ "$(cat "$R/home/docs/j2" 2>/dev/null)" = final ] &&
+	    [ "$(sha "$R/home/j3")" = "$(sha "$P/j3")" ] &&
+	    [ "$(cat "$R/home/j1" 2>/dev/null)" = one ] && break
+	sleep 0.1
+done
+t1=$(lib_now_ms)
+[ "$(cat "$R/home/j1" 2>/dev/null)" = one ] &&
+    [ "$(cat "$R/home/docs/j2" 2>/dev/null)" = final ] &&
+    [ "$(sha "$R/home/j3")" = "$(sha "$P/j3")" ] ||
+	fail "after flacd's restart and the link's return, not every update arrived: $(ls -la "$R/home" "$R/home/docs"; tail -5 "$T/flacd2.log")"
+n=$(find "$FLACD_SOCKET.journal" -name '*.push' | wc -l)
+[ "$n" = 0 ] || fail "$n entries left in the journal"
+lib_note "ok: 3 updates made while away survived flacd's SIGKILL and reached the server $((t1 - t0)) ms after the link returned"
 
 # ---- the server's defences ----------------------------------------------------
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/wrong"
