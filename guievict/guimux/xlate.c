@@ -783,6 +783,9 @@ xl_request(struct xl *x, uint8_t *p, size_t len, const struct xp_req *rq)
 		u32map_put(&x->hint_dirty,
 		    xp_get32(&x->pcx, p + xp_req_off(rq, 8)), 1);
 
+	if (major == 28 || major == 29 || major == 33 || major == 34)
+		x->grabs_dirty = 1;		/* (Un)GrabButton, (Un)GrabKey */
+
 	if (major == 18 && kind != XL_DATA_NONE)
 		xl_prop_data(x, &x->pcx, p + data_off, nitems, kind, 1);
 	if (major == 25 && ptype != 0)
@@ -1161,6 +1164,7 @@ xl_reset_server(struct xl *x)
 	u32map_clear(&x->atom_p2s);
 	u32map_clear(&x->atom_s2p);
 	u32map_clear(&x->hint_dirty);
+	x->grabs_dirty = 0;
 	u32map_clear(&x->win_bg);
 	u32map_clear(&x->win_bg_pixel);
 	u32map_clear(&x->win_bd);

@@ -148,6 +148,8 @@ struct xl {
 	 * the capture must not trust what guievict knew of them.
 	 */
 	struct u32map	hint_dirty;
+	/* the program grabbed or ungrabbed a key or button since the attach */
+	int		grabs_dirty;
 	/*
 	 * Backgrounds and borders the program set after the attach with
 	 * ChangeWindowAttributes, by server window: win_bg holds

@@ -119,6 +119,8 @@ struct gv {
 		uint32_t	   bg_pixel, border_pixel;
 	}		*whints;
 	size_t		 nwhints;
+	struct xs_grab	*ghints;	/* passive grabs we made, server ids */
+	size_t		 nghints;
 
 	/* numbers for status */
 	uint32_t	 moves;

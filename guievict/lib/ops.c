@@ -708,6 +708,32 @@ ops_window_hint(void *arg, struct xs_window *w, int what)
 	return 0;
 }
 
+/*
+ * Capture hints: the passive grabs we made at the last attach, if the
+ * program grabbed or ungrabbed nothing since (capture checks the count).
+ */
+static int
+ops_grab_hint(void *arg, struct xs_session *s)
+{
+	struct xs_grab *g;
+	size_t i, j;
+
+	(void)arg;
+	if (gv.xl.grabs_dirty || gv.ghints == NULL)
+		return 0;
+	for (i = 0; i < gv.nghints; i++) {
+		for (j = 0; j < s->nwindows; j++)
+			if (s->windows[j].id == gv.ghints[i].window)
+				break;
+		if (j == s->nwindows)
+			continue;      /* its window is gone, and the grab */
+		if ((g = xs_session_add_grab(s)) == NULL)
+			return 0;
+		*g = gv.ghints[i];
+	}
+	return 1;
+}
+
 static void
 ops_hints_clear(void)
 {
@@ -721,6 +747,9 @@ ops_hints_clear(void)
 	free(gv.whints);
 	gv.whints = NULL;
 	gv.nwhints = 0;
+	free(gv.ghints);
+	gv.ghints = NULL;
+	gv.nghints = 0;
 }
 
 /* After an attach: what we know of the fonts we opened (lock held). */
@@ -775,8 +804,20 @@ ops_hints_make(const struct xs_session *s, const struct xs_idmap *map)
 		n++;
 	}
 	gv.nwhints = n;
-	log_debug("capture hints: %zu fonts and GC fonts, %zu windows",
-	    gv.nhints, gv.nwhints);
+	/* passive grabs, on the windows we made */
+	gv.ghints = calloc(s->ngrabs + 1, sizeof *gv.ghints);
+	if (gv.ghints == NULL)
+		return;
+	for (i = 0, n = 0; i < s->ngrabs; i++) {
+		if ((id = xs_idmap_get(map, XS_ID_WINDOW,
+		    s->grabs[i].window)) == 0)
+			continue;
+		gv.ghints[n] = s->grabs[i];
+		gv.ghints[n++].window = id;
+	}
+	gv.nghints = n;
+	log_debug("capture hints: %zu fonts and GC fonts, %zu windows, %zu "
+	    "passive grabs", gv.nhints, gv.nwhints, gv.nghints);
 }
 
 /* sync + capture (lock held); the program stays attached on failure. */
@@ -812,9 +853,11 @@ ops_sync_capture(uint32_t flags, struct xs_session **sp, struct gvc_result *res)
 	xs_capture_set_font_hint(gv.xl.translate ? ops_font_hint : NULL, NULL);
 	xs_capture_set_window_hint(gv.xl.translate ? ops_window_hint : NULL,
 	    NULL);
+	xs_capture_set_grab_hint(gv.xl.translate ? ops_grab_hint : NULL, NULL);
 	r = xs_capture_flags(c, client, cf, sp, &cause);
 	xs_capture_set_font_hint(NULL, NULL);
 	xs_capture_set_window_hint(NULL, NULL);
+	xs_capture_set_grab_hint(NULL, NULL);
 	if (r != 0) {
 		ops_cause(res, r, "%s", cause != NULL ? cause : strerror(-r));
 		free(cause);

@@ -12,8 +12,9 @@
 # gets three tries); and the program wrote no X error and no I/O error.
 # In the moved xterm, a command typed with xdotool (XTEST) runs: its file
 # appears.  xclock -render (RENDER pictures) is refused with the types
-# named, and stays attached, running, where it was.  Then an xterm is detached (guievictor list says so), waits
-# (2 s; 300 s with GV_LONG=1) while its shell writes to it, is attached to
+# named, and stays attached, running, where it was.  Then an xterm is
+# detached (guievictor list says so), waits (2 s; t-guievict-detach waits
+# 5 minutes) while its shell writes to it, is attached to
 # the other display and still runs what is typed; and it is moved 20 times
 # in a row and still works.  Detach and attach times are noted.
 . "$(dirname "$0")/../lib.sh"
@@ -27,8 +28,7 @@ CMP=$PWD/$O/tests/helpers/gvm-xwdcmp
 scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
 [ "$(id -u)" = 0 ] || [ "$scope" = 0 ] ||
 	skip "ptrace_scope is $scope: guievictor may not attach to a non-child"
-DETACH_S=2
-[ "${GV_LONG:-0}" = 1 ] && DETACH_S=300
+DETACH_S=2	# 300 s: t-guievict-detach
 
 # Starts CMD in the background (X needs no namespace) and records its pid,
 # so that lib.sh's trap stops it by pid on every exit path.
@@ -39,30 +39,6 @@ SRC=$XD
 start_xvfb dst
 DST=$XD
 lib_note "source $SRC, target $DST"
-
-# The pointer outside every window, at the same place on both displays.
-park() {
-	DISPLAY=$SRC xdotool mousemove 790 590 2>/dev/null
-	DISPLAY=$DST xdotool mousemove 790 590 2>/dev/null
-	true
-}
-
-# app_window DISPLAY CLASS: the id of a viewable top level of WM_CLASS
-# CLASS (waits 10 s), or nothing.
-app_window() {
-	local d=$1 class=$2 i id
-	for ((i = 0; i < 100; i++)); do
-		id=$(xwininfo -root -children -display "$d" 2>/dev/null |
-		    awk -v c="\"$class\")" '$0 ~ c { print $1; exit }')
-		if [ -n "$id" ] && xwininfo -id "$id" -display "$d" 2>/dev/null |
-		    grep -q 'IsViewable'; then
-			echo "$id"
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 
 geom_of() {	# WxH+X+Y of a window
 	xwininfo -id "$2" -display "$1" | awk '
@@ -87,46 +63,6 @@ gv() {
 	echo "$out" >>"$T/gv.log"
 	[ "$rc" = 0 ] || fail "guievictor $*: exit $rc: $(cat "$T/gv.err") $out"
 	GV_OUT=$out
-}
-
-# same_pixels NAME DISPLAY WID REF: a screenshot of WID equals REF (3 tries).
-same_pixels() {
-	local name=$1 d=$2 wid=$3 ref=$4 i out=
-	for ((i = 0; i < 3; i++)); do
-		sleep 0.3
-		xwd -silent -id "$wid" -display "$d" >"$T/$name.now.xwd" 2>/dev/null
-		out=$("$CMP" "$ref" "$T/$name.now.xwd") && return 0
-	done
-	fail "$name on $d: the window looks different: $out"
-}
-
-# type_line DISPLAY WID TEXT: types TEXT and Return (XTEST) into an xterm.
-type_line() {
-	DISPLAY=$1 xdotool mousemove --window "$2" 20 20 windowfocus --sync "$2" \
-	    type --delay 5 "$3
-" >>"$T/xdotool.log" 2>&1
-	park
-}
-
-# gone_from DISPLAY CLASS: no top level of CLASS there (the server sees the
-# old connection close when the program's poll on it has returned: 3 s).
-gone_from() {
-	local i
-	for ((i = 0; i < 30; i++)); do
-		xwininfo -root -children -display "$1" | grep -q "\"$2\")" ||
-			return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-wait_file() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # check_app NAME CLASS APP_ARGV...: there and back again.
