@@ -121,6 +121,8 @@ struct gv {
 	size_t		 nwhints;
 	struct xs_grab	*ghints;	/* passive grabs we made, server ids */
 	size_t		 nghints;
+	struct xs_gc	*gchints;	/* GCs we made (no images), server ids */
+	size_t		 ngchints;
 
 	/* numbers for status */
 	uint32_t	 moves;

@@ -77,6 +77,7 @@ struct cap {
 	xcb_screen_t       *screen;
 	struct xs_session  *s;
 	int                 flags;
+	size_t              gcs_hinted;  /* GCs the caller knew */
 	uint32_t            base, mask;
 	struct xs_resource *res;
 	size_t              nres;
@@ -491,6 +492,17 @@ xs_capture_set_window_hint(xs_window_hint_fn fn, void *arg)
 {
 	cap_window_hint = fn;
 	cap_window_hint_arg = arg;
+}
+
+/* See xs_capture_set_gc_hint() in capture.h. */
+static xs_gc_hint_fn cap_gc_hint;
+static void *cap_gc_hint_arg;
+
+void
+xs_capture_set_gc_hint(xs_gc_hint_fn fn, void *arg)
+{
+	cap_gc_hint = fn;
+	cap_gc_hint_arg = arg;
 }
 
 /* See xs_capture_set_grab_hint() in capture.h. */
@@ -1127,6 +1139,13 @@ cap_gc(struct cap *k, uint32_t id)
 	if ((g = xs_session_add_gc(k->s)) == NULL)
 		return -ENOMEM;
 	g->id = id;
+	if (cap_gc_hint != NULL && cap_gc_hint(cap_gc_hint_arg, g) == 1) {
+		k->gcs_hinted++;
+		if (cap_font_info(k, id, &geom, &g->font_name) == 0 &&
+		    g->font_name != NULL)
+			g->known |= 1u << XS_GC_FONT;
+		return 0;
+	}
 	if ((r = cap_gc_depth(k, id, &g->depth)) < 0)
 		return r;
 	if (cap_font_info(k, id, &geom, &g->font_name) == 0 &&
@@ -2038,10 +2057,11 @@ cap_run(struct cap *k, uint32_t id, char **cause)
 		}
 	}
 	log_debug("capture: list and classify %llu us, windows %llu, colormaps "
-	    "%llu, pixmaps %llu, fonts %llu, GCs %llu us",
+	    "%llu, pixmaps %llu, fonts %llu, %zu GCs (%zu hinted) %llu us",
 	    (unsigned long long)(tw - t), (unsigned long long)tr[4],
 	    (unsigned long long)tr[0], (unsigned long long)tr[1],
-	    (unsigned long long)tr[2], (unsigned long long)tr[3]);
+	    (unsigned long long)tr[2], k->s->ngcs, k->gcs_hinted,
+	    (unsigned long long)tr[3]);
 	t1 = cap_now_us();
 	if ((r = cap_cursors(k)) < 0) {
 		cap_cause(cause, r == -EPERM ? "cannot move: cursor images "

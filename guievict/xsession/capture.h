@@ -81,6 +81,17 @@ void xs_capture_set_window_hint(xs_window_hint_fn fn, void *arg);
 typedef int (*xs_grab_hint_fn)(void *arg, struct xs_session *s);
 void xs_capture_set_grab_hint(xs_grab_hint_fn fn, void *arg);
 
+/*
+ * Optional, likewise: a GC's depth, values and dashes (not its font, asked
+ * of the font hint, nor tile, stipple or clip mask) known to the caller,
+ * who made it and followed what the program changed since, save its probes
+ * (a CopyGC per depth tried and two 128 KB GetImages).  fn gets g with its
+ * id, fills depth, known, values, ndashes and dashes (malloc'ed) and
+ * returns 1, or returns 0.
+ */
+typedef int (*xs_gc_hint_fn)(void *arg, struct xs_gc *g);
+void xs_capture_set_gc_hint(xs_gc_hint_fn fn, void *arg);
+
 int xs_capture(xcb_connection_t *c, uint32_t client_base_or_window,
     struct xs_session **out, char **cause);
 int xs_capture_flags(xcb_connection_t *c, uint32_t client_base_or_window,
