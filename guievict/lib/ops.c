@@ -1065,14 +1065,8 @@ ops_regen(const char *display, const struct gv_auth *auth,
 	}
 	/* the program may send BIG-REQUESTS: enable them here too */
 	xcb_get_maximum_request_length(g->c);
-	r = xs_regenerate(g->c, s, &g->map, &cause);
-	if (r != 0) {
-		ops_cause(res, r, "display %s: %s", display,
-		    cause != NULL ? cause : strerror(-r));
-		free(cause);
-		goto fail;
-	}
-	t2 = gv_now_us();
+	/* the program's extensions and atoms asked for first, their answers
+	 * read after the regeneration (the server loads fonts meanwhile) */
 	for (k = 0; k < g->npext; k++)
 		if (g->pext[k].p_major != 0)
 			qc[k] = xcb_query_extension(g->c,
@@ -1091,6 +1085,15 @@ ops_regen(const char *display, const struct gv_auth *auth,
 				ick[i] = xcb_intern_atom(g->c, 0,
 				    (uint16_t)strlen(g->pnames[i]), g->pnames[i]);
 	}
+	r = xs_regenerate(g->c, s, &g->map, &cause);
+	if (r != 0) {
+		ops_cause(res, r, "display %s: %s", display,
+		    cause != NULL ? cause : strerror(-r));
+		free(cause);
+		free(ick);
+		goto fail;
+	}
+	t2 = gv_now_us();
 	for (k = 0; k < g->npext; k++) {
 		g->ext[k] = g->pext[k];
 		g->ext[k].s_major = g->ext[k].s_event = g->ext[k].s_error = 0;
