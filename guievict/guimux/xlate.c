@@ -63,6 +63,7 @@ xl_init(struct xl *x)
 	u32map_init(&x->hint_dirty);
 	u32map_init(&x->gc_idx);
 	u32map_init(&x->gc_dirty);
+	u32map_init(&x->fonts_deferred);
 	u32map_init(&x->win_bg);
 	u32map_init(&x->win_bg_pixel);
 	u32map_init(&x->win_bd);
@@ -100,6 +101,7 @@ xl_free(struct xl *x)
 	u32map_free(&x->hint_dirty);
 	u32map_free(&x->gc_idx);
 	u32map_free(&x->gc_dirty);
+	u32map_free(&x->fonts_deferred);
 	free(x->gc_set);
 	u32map_free(&x->win_bg);
 	u32map_free(&x->win_bg_pixel);
@@ -539,6 +541,11 @@ xl_refs(struct xl *x, uint8_t *msg, const struct xp_ref *refs, int n,
 		w = xl_ref_value(x, refs[i].kind, refs[i].flags, v, out, 1);
 		if (w != v)
 			xp_ref_put(cx, msg, &refs[i], w);
+		if (out && x->fonts_deferred.n > 0 &&
+		    (refs[i].kind == XP_K_FONT || refs[i].kind == XP_K_FONTABLE) &&
+		    u32map_del(&x->fonts_deferred, w) == 1 &&
+		    x->on_font_needed != NULL)
+			x->on_font_needed(x->cb_arg, w);
 	}
 }
 
@@ -1245,6 +1252,7 @@ xl_reset_server(struct xl *x)
 	x->grabs_dirty = 0;
 	u32map_clear(&x->gc_idx);
 	u32map_clear(&x->gc_dirty);
+	u32map_clear(&x->fonts_deferred);
 	x->ngc_set = 0;
 	u32map_clear(&x->win_bg);
 	u32map_clear(&x->win_bg_pixel);

@@ -165,6 +165,13 @@ struct xl {
 	size_t		ngc_set, capgc_set;
 	struct u32map	gc_idx, gc_dirty;
 	/*
+	 * Fonts not opened yet on this server (server ids): the first request
+	 * that names one calls on_font_needed, before it is sent, and the
+	 * font leaves the set.
+	 */
+	struct u32map	fonts_deferred;
+	void	      (*on_font_needed)(void *arg, uint32_t font);
+	/*
 	 * Backgrounds and borders the program set after the attach with
 	 * ChangeWindowAttributes, by server window: win_bg holds
 	 * XL_BG_NONE, XL_BG_PIXEL (pixel in win_bg_pixel) or XL_BG_UNKNOWN;

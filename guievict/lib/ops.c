@@ -68,6 +68,12 @@ struct ops_regen {
 	size_t		  natoms;
 	struct xl_ext	  ext[XL_MAX_EXT];
 	int		  next;
+	/* fonts left for later (gv.dfonts once switched), and their holder */
+	const char	 *display;
+	const struct gv_auth *auth;
+	struct gv_dfont	 *dfonts;
+	size_t		  ndfonts;
+	xcb_connection_t *dfont_c;
 };
 
 struct ops_epoll {
@@ -952,6 +958,18 @@ ops_sync_capture(uint32_t flags, struct xs_session **sp, struct gvc_result *res)
 		free(cause);
 		goto out;
 	}
+	/* fonts left unopened (or opened by us): the program's all the same */
+	for (i = 0; i < gv.ndfonts; i++) {
+		struct xs_font *f = xs_session_add_font(*sp);
+
+		if (f == NULL || (f->name = strdup(gv.dfonts[i].name)) == NULL) {
+			r = -ENOMEM;
+			ops_cause(res, r, "out of memory");
+			goto out;
+		}
+		f->id = gv.dfonts[i].id;
+		f->geom = gv.dfonts[i].geom;
+	}
 	for (i = 0; i < (*sp)->nlosses && res->nlosses < GVC_MAX_LOSSES; i++)
 		snprintf(res->losses[res->nlosses++], sizeof res->losses[0],
 		    "%u %s: %s", (*sp)->losses[i].count, (*sp)->losses[i].type,
@@ -996,10 +1014,83 @@ ops_to_placeholder(void)
 /* ---- regeneration and switch ----------------------------------------------------- */
 
 static void
+ops_dfonts_free(struct gv_dfont *v, size_t n, xcb_connection_t *c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	if (c != NULL)
+		xcb_disconnect(c);
+}
+
+/*
+ * Regeneration's font deferral: a font no GC uses gets an id of a
+ * connection of ours, to be opened there when the program first names it.
+ */
+static uint32_t
+ops_font_defer(void *arg, const struct xs_font *f)
+{
+	struct ops_regen *g = arg;
+	struct gvc_result scratch;
+	struct gv_dfont *v;
+	uint32_t id;
+
+	if (g->dfont_c == NULL) {
+		memset(&scratch, 0, sizeof scratch);
+		if ((g->dfont_c = ops_connect(g->display, g->auth, &scratch)) ==
+		    NULL)
+			return 0;
+	}
+	if ((v = realloc(g->dfonts, (g->ndfonts + 1) * sizeof *v)) == NULL)
+		return 0;
+	g->dfonts = v;
+	id = xcb_generate_id(g->dfont_c);
+	if (id == (uint32_t)-1 || (v[g->ndfonts].name = strdup(f->name)) == NULL)
+		return 0;
+	v[g->ndfonts].id = id;
+	v[g->ndfonts].geom = f->geom;
+	v[g->ndfonts].opened = 0;
+	g->ndfonts++;
+	return id;
+}
+
+/*
+ * The translator met the first request naming a deferred font (lock held,
+ * before the request is sent): open it, and wait for the server to have.
+ */
+static void
+ops_font_needed(void *arg, uint32_t font)
+{
+	xcb_generic_error_t *e;
+	uint64_t t = gv_now_us();
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < gv.ndfonts && gv.dfonts[i].id != font; i++)
+		;
+	if (i == gv.ndfonts || gv.dfont_c == NULL || gv.dfonts[i].opened)
+		return;
+	gv.dfonts[i].opened = 1;
+	e = xcb_request_check(gv.dfont_c, xcb_open_font_checked(gv.dfont_c,
+	    font, (uint16_t)strlen(gv.dfonts[i].name), gv.dfonts[i].name));
+	if (e != NULL || xcb_connection_has_error(gv.dfont_c))
+		log_warn("cannot open font %s on %s (X error %d); the program "
+		    "will get an error for it", gv.dfonts[i].name, gv.display,
+		    e != NULL ? e->error_code : 0);
+	else
+		log_debug("opened deferred font %s in %llu us", gv.dfonts[i].name,
+		    (unsigned long long)(gv_now_us() - t));
+	free(e);
+}
+
+static void
 ops_regen_free(struct ops_regen *g)
 {
 	size_t i;
 
+	ops_dfonts_free(g->dfonts, g->ndfonts, g->dfont_c);
 	if (g->c != NULL)
 		xcb_disconnect(g->c);
 	xs_idmap_free(&g->map);
@@ -1085,7 +1176,11 @@ ops_regen(const char *display, const struct gv_auth *auth,
 				ick[i] = xcb_intern_atom(g->c, 0,
 				    (uint16_t)strlen(g->pnames[i]), g->pnames[i]);
 	}
+	g->display = display;
+	g->auth = auth;
+	xs_regen_set_font_defer(ops_font_defer, g);
 	r = xs_regenerate(g->c, s, &g->map, &cause);
+	xs_regen_set_font_defer(NULL, NULL);
 	if (r != 0) {
 		ops_cause(res, r, "display %s: %s", display,
 		    cause != NULL ? cause : strerror(-r));
@@ -1315,6 +1410,17 @@ ops_switch(struct ops_regen *g, const struct xs_session *s,
 		xl_ext_server(&gv.xl, g->ext[k].name, g->ext[k].s_major,
 		    g->ext[k].s_event, g->ext[k].s_error);
 	xl_ext_done(&gv.xl);
+	/* fonts left for later: the old server's holder goes */
+	ops_dfonts_free(gv.dfonts, gv.ndfonts, gv.dfont_c);
+	gv.dfonts = g->dfonts;
+	gv.ndfonts = g->ndfonts;
+	gv.dfont_c = g->dfont_c;
+	g->dfonts = NULL;
+	g->ndfonts = 0;
+	g->dfont_c = NULL;
+	for (i = 0; i < gv.ndfonts; i++)
+		u32map_put(&gv.xl.fonts_deferred, gv.dfonts[i].id, 1);
+	gv.xl.on_font_needed = ops_font_needed;
 
 	gv.sin.off = gv.sin.len = 0;
 	gv.out.off = gv.out.len = 0;
@@ -1416,6 +1522,10 @@ ops_detach(uint32_t flags, struct gvc_result *res)
 	if (r == 0) {
 		xs_session_free(gv.session);
 		gv.session = s;
+		ops_dfonts_free(gv.dfonts, gv.ndfonts, gv.dfont_c);
+		gv.dfonts = NULL;
+		gv.ndfonts = 0;
+		gv.dfont_c = NULL;
 		gv.detach_us = res->detach_us = gv_now_us() - t0;
 		log_info("detached from %s in %llu us", gv.display,
 		    (unsigned long long)gv.detach_us);

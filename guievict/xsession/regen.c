@@ -36,6 +36,11 @@ struct rg {
 	char                   **cause;
 	struct rg_pending       *pend;     /* checked in order by rg_settle */
 	size_t                   npend, pendcap;
+	struct rg_tmpfont {                /* GC fonts not in the session */
+		const char *name;
+		uint32_t    id;
+	}                       *tmpfonts;
+	size_t                   ntmpfonts;
 };
 
 static void
@@ -655,6 +660,32 @@ rg_open_font(struct rg *g, uint32_t id, const char *name,
 	return r != 0 ? -EIO : 0;
 }
 
+/* See xs_regen_set_font_defer() in regen.h. */
+static xs_font_defer_fn rg_font_defer;
+static void *rg_font_defer_arg;
+
+void
+xs_regen_set_font_defer(xs_font_defer_fn fn, void *arg)
+{
+	rg_font_defer = fn;
+	rg_font_defer_arg = arg;
+}
+
+/* A font of the session that no GC of it uses. */
+static int
+rg_font_unused(const struct rg *g, const struct xs_font *f)
+{
+	size_t k;
+
+	if (f->name == NULL)
+		return 0;
+	for (k = 0; k < g->s->ngcs; k++)
+		if (g->s->gcs[k].font_name != NULL &&
+		    strcmp(g->s->gcs[k].font_name, f->name) == 0)
+			return 0;
+	return 1;
+}
+
 /*
  * Every font opened by its name at once, answers waited for together (the
  * server loads each one once: a probe by name first would load, free and
@@ -682,6 +713,11 @@ rg_fonts(struct rg *g)
 	}
 	for (k = 0; k < n; k++) {
 		f = &g->s->fonts[k];
+		if (rg_font_defer != NULL && rg_font_unused(g, f) &&
+		    (ids[k] = rg_font_defer(rg_font_defer_arg, f)) != 0) {
+			ck[k].sequence = 0;	/* the caller's, later */
+			continue;
+		}
 		ids[k] = xcb_generate_id(g->c);
 		if (f->name != NULL)
 			ck[k] = xcb_open_font_checked(g->c, ids[k],
@@ -689,6 +725,11 @@ rg_fonts(struct rg *g)
 	}
 	for (k = 0; k < n; k++) {
 		f = &g->s->fonts[k];
+		if (f->name != NULL && ck[k].sequence == 0) {
+			if (r == 0)
+				r = xs_idmap_add(g->map, XS_ID_FONT, f->id, ids[k]);
+			continue;
+		}
 		e = f->name != NULL ? xcb_request_check(g->c, ck[k]) : NULL;
 		if (r == 0 && (f->name == NULL || e != NULL))
 			r = rg_open_font(g, ids[k], f->name, &f->geom);
@@ -844,6 +885,55 @@ rg_cursors(struct rg *g)
 
 /* ---- GCs -------------------------------------------------------------------------------- */
 
+/*
+ * A font only GCs name (the server's default font, say): opened once per
+ * regeneration, directly (matched only if missing), closed at its end.
+ */
+static int
+rg_tmp_font(struct rg *g, const char *name, uint32_t *fid)
+{
+	struct xs_fontgeom geom = { 0, 0, 0, 0, 0 };
+	struct rg_tmpfont *t;
+	xcb_generic_error_t *e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < g->ntmpfonts; i++)
+		if (strcmp(g->tmpfonts[i].name, name) == 0) {
+			*fid = g->tmpfonts[i].id;
+			return 0;
+		}
+	t = realloc(g->tmpfonts, (g->ntmpfonts + 1) * sizeof *t);
+	if (t == NULL) {
+		rg_cause(g, "out of memory");
+		return -ENOMEM;
+	}
+	g->tmpfonts = t;
+	*fid = xcb_generate_id(g->c);
+	e = xcb_request_check(g->c, xcb_open_font_checked(g->c, *fid,
+	    (uint16_t)strlen(name), name));
+	if (e != NULL) {
+		free(e);
+		if ((r = rg_open_font(g, *fid, name, &geom)) < 0)
+			return r;
+	}
+	t[g->ntmpfonts].name = name;
+	t[g->ntmpfonts++].id = *fid;
+	return 0;
+}
+
+static void
+rg_tmp_fonts_close(struct rg *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntmpfonts; i++)
+		xcb_close_font(g->c, g->tmpfonts[i].id);
+	free(g->tmpfonts);
+	g->tmpfonts = NULL;
+	g->ntmpfonts = 0;
+}
+
 static int
 rg_gc(struct rg *g, const struct xs_gc *gc, uint32_t id)
 {
@@ -873,14 +963,8 @@ rg_gc(struct rg *g, const struct xs_gc *gc, uint32_t id)
 			    strcmp(g->s->fonts[k].name, gc->font_name) == 0)
 				fid = xs_idmap_get(g->map, XS_ID_FONT,
 				    g->s->fonts[k].id);
-		if (fid == 0) {
-			struct xs_fontgeom geom = { 0, 0, 0, 0, 0 };
-
-			fid = xcb_generate_id(g->c);
-			if ((r = rg_open_font(g, fid, gc->font_name, &geom)) < 0)
-				return r;
-			want |= 1u << 31;    /* close it after use */
-		}
+		if (fid == 0 && (r = rg_tmp_font(g, gc->font_name, &fid)) < 0)
+			return r;
 		want |= 1u << XS_GC_FONT;
 	}
 	for (i = 0; i < XS_GC_NVALUES; i++) {
@@ -908,8 +992,6 @@ rg_gc(struct rg *g, const struct xs_gc *gc, uint32_t id)
 		xcb_free_pixmap(g->c, stip);
 	if (clip != 0)
 		xcb_free_pixmap(g->c, clip);
-	if (want & 1u << 31)
-		xcb_close_font(g->c, fid);
 	if (r != 0)
 		return r;
 	if (gc->ndashes > 0)
@@ -1305,6 +1387,7 @@ xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
 	t = rg_now_us();
 	if ((r = rg_settle(&g)) < 0)
 		goto fail;
+	rg_tmp_fonts_close(&g);
 	rg_depths_free(&g);
 	sync = xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL);
 	free(sync);
@@ -1320,6 +1403,7 @@ xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
 	return 0;
 fail:
 	rg_settle(&g);
+	rg_tmp_fonts_close(&g);
 	if (cause != NULL && *cause == NULL)
 		rg_cause(&g, "regeneration failed: %s", strerror(-r));
 	free(g.pend);

@@ -11,7 +11,9 @@
 # hover states are the same; a clock that ticks over a minute meanwhile
 # gets three tries); and the program wrote no X error and no I/O error.
 # In the moved xterm, a command typed with xdotool (XTEST) runs: its file
-# appears.  xclock -render (RENDER pictures) is refused with the types
+# appears, after it printed bold and double-width text (fonts a move
+# opens only when the program first names them), which the next move must
+# show again pixel for pixel.  xclock -render (RENDER pictures) is refused with the types
 # named, and stays attached, running, where it was.  Then an xterm is
 # detached (guievictor list says so), waits (2 s; t-guievict-detach waits
 # 5 minutes) while its shell writes to it, is attached to
@@ -88,7 +90,10 @@ check_app() {
 		same_pixels "$name" "$d" "$wid2" "$T/$name.ref.xwd"
 		if [ "$class" = XTerm ]; then
 			rm -f "$T/typed-$name"
-			type_line "$d" "$wid2" "touch $T/typed-$name"
+			# bold and double-width text: drawn with the fonts a
+			# move leaves unopened until first named (the pixels
+			# are compared after the next move)
+			type_line "$d" "$wid2" "printf '\\033[1mbold\\033[0m \\344\\270\\255\\n'; touch $T/typed-$name"
 			wait_file "$T/typed-$name" ||
 				fail "$name: typing on $d after the move ran nothing"
 			sleep 0.5
