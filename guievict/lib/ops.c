@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -69,7 +70,6 @@ struct ops_regen {
 	struct xl_ext	  ext[XL_MAX_EXT];
 	int		  next;
 	/* fonts left for later (gv.dfonts once switched), and their holder */
-	const char	 *display;
 	const struct gv_auth *auth;
 	struct gv_dfont	 *dfonts;
 	size_t		  ndfonts;
@@ -140,7 +140,7 @@ ops_watchdog(void *arg)
 }
 
 static void
-ops_watch(xcb_connection_t *c, int ms)
+ops_watch_fd(int fd, int ms)
 {
 	pthread_t t;
 	sigset_t all, old;
@@ -155,10 +155,16 @@ ops_watch(xcb_connection_t *c, int ms)
 		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	wd_fd = c != NULL ? xcb_get_file_descriptor(c) : -1;
+	wd_fd = fd;
 	wd_deadline_us = gv_now_us() + (uint64_t)ms * 1000u;
 	pthread_cond_signal(&wd_cond);
 	pthread_mutex_unlock(&wd_lock);
+}
+
+static void
+ops_watch(xcb_connection_t *c, int ms)
+{
+	ops_watch_fd(c != NULL ? xcb_get_file_descriptor(c) : -1, ms);
 }
 
 static void
@@ -239,6 +245,48 @@ ops_connect(const char *display, const struct gv_auth *a,
 		return NULL;
 	}
 	return c;
+}
+
+/*
+ * One more connection to the server c talks to, with the same cookie
+ * (NULL on failure).  Made on a socket of ours so that the watchdog bounds
+ * its setup too: a server that answered c but stalls a new client must
+ * not hang the command.  c is watched again afterwards.
+ */
+static xcb_connection_t *
+ops_connect_again(xcb_connection_t *c, const struct gv_auth *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	xcb_connection_t *h;
+	xcb_auth_info_t ai;
+	int fd, one = 1;
+
+	if (getpeername(xcb_get_file_descriptor(c), (struct sockaddr *)&ss,
+	    &sl) != 0 ||
+	    (fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return NULL;
+	ops_watch_fd(fd, GV_XOP_MS);
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+		ops_watch(c, GV_XOP_MS);
+		gv_real.close(fd);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (a != NULL && a->set) {
+		ai.namelen = a->name_len;
+		ai.name = (char *)(uintptr_t)a->name;
+		ai.datalen = a->data_len;
+		ai.data = (char *)(uintptr_t)a->data;
+	}
+	h = xcb_connect_to_fd(fd, a != NULL && a->set ? &ai : NULL);
+	ops_watch(c, GV_XOP_MS);
+	if (xcb_connection_has_error(h)) {
+		xcb_disconnect(h);
+		return NULL;
+	}
+	return h;
 }
 
 /* ---- epoll sets that watch the descriptor --------------------------------------- */
@@ -1033,16 +1081,12 @@ static uint32_t
 ops_font_defer(void *arg, const struct xs_font *f)
 {
 	struct ops_regen *g = arg;
-	struct gvc_result scratch;
 	struct gv_dfont *v;
 	uint32_t id;
 
-	if (g->dfont_c == NULL) {
-		memset(&scratch, 0, sizeof scratch);
-		if ((g->dfont_c = ops_connect(g->display, g->auth, &scratch)) ==
-		    NULL)
-			return 0;
-	}
+	if (g->dfont_c == NULL &&
+	    (g->dfont_c = ops_connect_again(g->c, g->auth)) == NULL)
+		return 0;
 	if ((v = realloc(g->dfonts, (g->ndfonts + 1) * sizeof *v)) == NULL)
 		return 0;
 	g->dfonts = v;
@@ -1176,7 +1220,6 @@ ops_regen(const char *display, const struct gv_auth *auth,
 				ick[i] = xcb_intern_atom(g->c, 0,
 				    (uint16_t)strlen(g->pnames[i]), g->pnames[i]);
 	}
-	g->display = display;
 	g->auth = auth;
 	xs_regen_set_font_defer(ops_font_defer, g);
 	r = xs_regenerate(g->c, s, &g->map, &cause);
