@@ -443,6 +443,9 @@ ops_retire_placeholder(void)
 	gv.ph_wr = -1;
 }
 
+static void ops_dfonts_free(struct gv_dfont *v, size_t n,
+    xcb_connection_t *c);
+
 void
 ops_housekeeping(void)
 {
@@ -454,6 +457,13 @@ ops_housekeeping(void)
 			gv_real.close(gv.retired[i]);
 			gv.retired[i] = -1;
 		}
+	}
+	/* the program let its connection go: our font holder goes too */
+	if (gv.state == GVC_ST_GONE && gv.dfont_c != NULL) {
+		ops_dfonts_free(gv.dfonts, gv.ndfonts, gv.dfont_c);
+		gv.dfonts = NULL;
+		gv.ndfonts = 0;
+		gv.dfont_c = NULL;
 	}
 }
 
