@@ -45,6 +45,7 @@ struct cmd_opts {
 };
 
 static int cmd_porcelain;
+static uint64_t cmd_pause_us;  /* the program stopped for the hijack */
 
 static void
 cmd_usage(FILE *f, const char *which)
@@ -329,6 +330,7 @@ cmd_inject(pid_t pid, const struct cmd_opts *o, uint64_t *us)
 		    cmd_hijack_why(io.init_ret));
 		return (int)io.init_ret;
 	}
+	cmd_pause_us = io.pause_ns / 1000u;
 	log_info("hijacked process %d in %d tries, paused %llu us", (int)pid,
 	    io.tries, (unsigned long long)(io.pause_ns / 1000u));
 	return 0;
@@ -461,10 +463,12 @@ cmd_run(const char *verb, pid_t pid, const char *display,
 	}
 	if (cmd_porcelain)
 		printf("ok=%d err=%d state=%s inject_us=%llu detach_us=%llu "
-		    "attach_us=%llu losses=%u\n", res.err == 0, -res.err,
-		    gvc_state_name(res.state), (unsigned long long)inj_us,
+		    "attach_us=%llu losses=%u pause_us=%llu\n", res.err == 0,
+		    -res.err, gvc_state_name(res.state),
+		    (unsigned long long)inj_us,
 		    (unsigned long long)res.detach_us,
-		    (unsigned long long)res.attach_us, res.nlosses);
+		    (unsigned long long)res.attach_us, res.nlosses,
+		    (unsigned long long)cmd_pause_us);
 	for (i = 0; i < res.nlosses; i++)
 		fprintf(cmd_porcelain ? stderr : stdout, "left behind: %s\n",
 		    res.losses[i]);

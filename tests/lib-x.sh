@@ -12,6 +12,16 @@
 #                               800x600x24, no input devices, no TCP; needs
 #                               root), loading the EVICT-GUI module from
 #                               MODDIR when given; sets XD like start_xvfb
+#
+# For the guievict tests (the pointer and windows of two displays, $SRC and
+# $DST; screenshots compared with $CMP, gvm-xwdcmp):
+#
+#   park                        the pointer at 790,590 on $SRC and $DST
+#   app_window DISPLAY CLASS    id of a viewable top level of WM_CLASS CLASS
+#   gone_from DISPLAY CLASS     no top level of CLASS there (3 s)
+#   same_pixels NAME DPY WID REF  a screenshot of WID equals the xwd REF
+#   type_line DISPLAY WID TEXT  types TEXT and Return (XTEST) into WID
+#   wait_file PATH              PATH exists (5 s)
 
 BG_PID=
 local_bg() {
@@ -95,4 +105,72 @@ start_xvfb() {
 	    -screen 0 800x600x24 -nolisten tcp -noreset "$@" 3>"$f"' sh \
 	    "$T/display-$name" "$@"
 	x__wait_display "$name" Xvfb "$T/xvfb-$name.log"
+}
+
+# The pointer outside every window, at the same place on both displays.
+park() {
+	DISPLAY=$SRC xdotool mousemove 790 590 2>/dev/null
+	DISPLAY=$DST xdotool mousemove 790 590 2>/dev/null
+	true
+}
+
+# app_window DISPLAY CLASS: the id of a viewable top level of WM_CLASS
+# CLASS (waits 10 s), or nothing.
+app_window() {
+	local d=$1 class=$2 i id
+	for ((i = 0; i < 100; i++)); do
+		id=$(xwininfo -root -children -display "$d" 2>/dev/null |
+		    awk -v c="\"$class\")" '$0 ~ c { print $1; exit }')
+		if [ -n "$id" ] && xwininfo -id "$id" -display "$d" 2>/dev/null |
+		    grep -q 'IsViewable'; then
+			echo "$id"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# same_pixels NAME DISPLAY WID REF: a screenshot of WID equals REF (3 tries).
+same_pixels() {
+	local name=$1 d=$2 wid=$3 ref=$4 i out=
+	for ((i = 0; i < 3; i++)); do
+		sleep 0.3
+		xwd -silent -id "$wid" -display "$d" >"$T/$name.now.xwd" 2>/dev/null
+		out=$("$CMP" "$ref" "$T/$name.now.xwd") && return 0
+	done
+	fail "$name on $d: the window looks different: $out"
+}
+
+# type_line DISPLAY WID TEXT: types TEXT and Return (XTEST) into an xterm
+# (Return as a key of its own: a typed newline is no Return on Xorg
+# without a keyboard device).
+type_line() {
+	{
+		DISPLAY=$1 xdotool mousemove --window "$2" 20 20 \
+		    windowfocus --sync "$2" type --delay 5 "$3"
+		DISPLAY=$1 xdotool key Return
+	} >>"$T/xdotool.log" 2>&1
+	park
+}
+
+# gone_from DISPLAY CLASS: no top level of CLASS there (the server sees the
+# old connection close when the program's poll on it has returned: 3 s).
+gone_from() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		xwininfo -root -children -display "$1" | grep -q "\"$2\")" ||
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_file() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -61,6 +61,9 @@ xl_init(struct xl *x)
 	u32map_init(&x->atom_p2s);
 	u32map_init(&x->atom_s2p);
 	u32map_init(&x->hint_dirty);
+	u32map_init(&x->gc_idx);
+	u32map_init(&x->gc_dirty);
+	u32map_init(&x->fonts_deferred);
 	u32map_init(&x->win_bg);
 	u32map_init(&x->win_bg_pixel);
 	u32map_init(&x->win_bd);
@@ -96,6 +99,10 @@ xl_free(struct xl *x)
 	u32map_free(&x->atom_p2s);
 	u32map_free(&x->atom_s2p);
 	u32map_free(&x->hint_dirty);
+	u32map_free(&x->gc_idx);
+	u32map_free(&x->gc_dirty);
+	u32map_free(&x->fonts_deferred);
+	free(x->gc_set);
 	u32map_free(&x->win_bg);
 	u32map_free(&x->win_bg_pixel);
 	u32map_free(&x->win_bd);
@@ -534,6 +541,11 @@ xl_refs(struct xl *x, uint8_t *msg, const struct xp_ref *refs, int n,
 		w = xl_ref_value(x, refs[i].kind, refs[i].flags, v, out, 1);
 		if (w != v)
 			xp_ref_put(cx, msg, &refs[i], w);
+		if (out && x->fonts_deferred.n > 0 &&
+		    (refs[i].kind == XP_K_FONT || refs[i].kind == XP_K_FONTABLE) &&
+		    u32map_del(&x->fonts_deferred, w) == 1 &&
+		    x->on_font_needed != NULL)
+			x->on_font_needed(x->cb_arg, w);
 	}
 }
 
@@ -707,6 +719,70 @@ xl_window_values(struct xl *x, const uint8_t *p, size_t len,
 	}
 }
 
+/*
+ * ChangeGC (ids already translated): the values it sets, for later
+ * captures; a tile, stipple, clip mask or dashes make the GC one to probe.
+ */
+static void
+xl_gc_values(struct xl *x, const uint8_t *p, size_t len,
+    const struct xp_req *rq)
+{
+	const uint32_t unfollowed = 1u << 10 | 1u << 11 | 1u << 19 | 1u << 21;
+	uint32_t gc = xp_get32(&x->pcx, p + xp_req_off(rq, 4));
+	uint32_t mask = xp_get32(&x->pcx, p + xp_req_off(rq, 8)), idx;
+	size_t off = xp_req_off(rq, 12);
+	struct xl_gcset *g;
+	int b;
+
+	if (mask & unfollowed) {
+		u32map_put(&x->gc_dirty, gc, 1);
+		return;
+	}
+	if (!u32map_get(&x->gc_idx, gc, &idx)) {
+		if (x->ngc_set == x->capgc_set) {
+			size_t cap = x->capgc_set ? x->capgc_set * 2 : 16;
+
+			if ((g = realloc(x->gc_set, cap * sizeof *g)) == NULL) {
+				u32map_put(&x->gc_dirty, gc, 1);
+				return;
+			}
+			x->gc_set = g;
+			x->capgc_set = cap;
+		}
+		g = &x->gc_set[x->ngc_set];
+		memset(g, 0, sizeof *g);
+		g->gc = gc;
+		if (u32map_put(&x->gc_idx, gc, (uint32_t)(++x->ngc_set)) != 0) {
+			x->ngc_set--;
+			u32map_put(&x->gc_dirty, gc, 1);
+			return;
+		}
+	} else {
+		g = &x->gc_set[idx - 1];
+	}
+	for (b = 0; b < XL_GC_NVALUES; b++) {
+		if (!(mask & (1u << b)))
+			continue;
+		if (len < off + 4) {	/* malformed: the server will say so */
+			u32map_put(&x->gc_dirty, gc, 1);
+			return;
+		}
+		g->v[b] = xp_get32(&x->pcx, p + off);
+		g->mask |= 1u << b;
+		off += 4;
+	}
+}
+
+const struct xl_gcset *
+xl_gc_changes(const struct xl *x, uint32_t gc)
+{
+	uint32_t idx;
+
+	if (!u32map_get(&x->gc_idx, gc, &idx) || idx == 0 || idx > x->ngc_set)
+		return NULL;
+	return &x->gc_set[idx - 1];
+}
+
 /* Translates one complete request (len bytes at p) in place. */
 static void
 xl_request(struct xl *x, uint8_t *p, size_t len, const struct xp_req *rq)
@@ -782,6 +858,18 @@ xl_request(struct xl *x, uint8_t *p, size_t len, const struct xp_req *rq)
 	    (xp_get32(&x->pcx, p + xp_req_off(rq, 12)) & 0x4000))
 		u32map_put(&x->hint_dirty,
 		    xp_get32(&x->pcx, p + xp_req_off(rq, 8)), 1);
+
+	if (major == 28 || major == 29 || major == 33 || major == 34)
+		x->grabs_dirty = 1;		/* (Un)GrabButton, (Un)GrabKey */
+	if (major == 56 && len >= xp_req_off(rq, 12))		/* ChangeGC */
+		xl_gc_values(x, p, len, rq);
+	else if (major == 57 && len >= xp_req_off(rq, 16))	/* CopyGC */
+		u32map_put(&x->gc_dirty,
+		    xp_get32(&x->pcx, p + xp_req_off(rq, 8)), 1);
+	else if ((major == 58 || major == 59) &&	/* SetDashes, */
+	    len >= xp_req_off(rq, 8))			/* SetClipRectangles */
+		u32map_put(&x->gc_dirty,
+		    xp_get32(&x->pcx, p + xp_req_off(rq, 4)), 1);
 
 	if (major == 18 && kind != XL_DATA_NONE)
 		xl_prop_data(x, &x->pcx, p + data_off, nitems, kind, 1);
@@ -1161,6 +1249,11 @@ xl_reset_server(struct xl *x)
 	u32map_clear(&x->atom_p2s);
 	u32map_clear(&x->atom_s2p);
 	u32map_clear(&x->hint_dirty);
+	x->grabs_dirty = 0;
+	u32map_clear(&x->gc_idx);
+	u32map_clear(&x->gc_dirty);
+	u32map_clear(&x->fonts_deferred);
+	x->ngc_set = 0;
 	u32map_clear(&x->win_bg);
 	u32map_clear(&x->win_bg_pixel);
 	u32map_clear(&x->win_bd);

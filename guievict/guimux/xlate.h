@@ -52,6 +52,7 @@
 #define XL_MAX_EXT		64
 #define XL_EXT_NAME		32
 #define XL_MAX_REFS		64	/* refs looked at in one go */
+#define XL_GC_NVALUES		23	/* function .. arc-mode */
 
 /* Kinds in struct xl's win_bg and win_bd (stored as kind + 1: never 0). */
 #define XL_BG_NONE	1
@@ -148,6 +149,28 @@ struct xl {
 	 * the capture must not trust what guievict knew of them.
 	 */
 	struct u32map	hint_dirty;
+	/* the program grabbed or ungrabbed a key or button since the attach */
+	int		grabs_dirty;
+	/*
+	 * GC values the program set with ChangeGC since the attach, by server
+	 * GC (gc_idx: GC -> index + 1 in gc_set); gc_dirty: GCs whose state
+	 * the translator does not follow (SetDashes, SetClipRectangles, the
+	 * destination of CopyGC, a tile, stipple, clip mask or dashes given
+	 * with ChangeGC): a capture probes those.
+	 */
+	struct xl_gcset {
+		uint32_t gc, mask;	/* bit i: X's GC value i is in v[i] */
+		uint32_t v[XL_GC_NVALUES];
+	}	       *gc_set;
+	size_t		ngc_set, capgc_set;
+	struct u32map	gc_idx, gc_dirty;
+	/*
+	 * Fonts not opened yet on this server (server ids): the first request
+	 * that names one calls on_font_needed, before it is sent, and the
+	 * font leaves the set.
+	 */
+	struct u32map	fonts_deferred;
+	void	      (*on_font_needed)(void *arg, uint32_t font);
 	/*
 	 * Backgrounds and borders the program set after the attach with
 	 * ChangeWindowAttributes, by server window: win_bg holds
@@ -162,6 +185,8 @@ struct xl {
 };
 
 void	xl_init(struct xl *x);
+/* What the program set on server GC gc since the attach, or NULL. */
+const struct xl_gcset *xl_gc_changes(const struct xl *x, uint32_t gc);
 void	xl_free(struct xl *x);
 
 /* ---- passthrough (identity mode) --------------------------------------- */

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -39,6 +40,9 @@ remote_close(struct remote *r)
 	if (r->memfd >= 0)
 		close(r->memfd);
 	r->memfd = -1;
+	free(r->held);
+	r->held = NULL;
+	r->nheld = r->capheld = 0;
 }
 
 int
@@ -109,14 +113,22 @@ remote_read_str(struct remote *r, uint64_t addr, char *buf, size_t len)
 static void
 remote_hold(struct remote *r, int sig)
 {
-	siginfo_t si;
+	siginfo_t si, *v;
+	int cap;
 
 	memset(&si, 0, sizeof si);
 	if (ptrace(PTRACE_GETSIGINFO, r->tid, NULL, &si) != 0) {
 		si.si_signo = sig;
 		si.si_code = SI_USER;
 	}
-	if (r->nheld < REMOTE_MAX_HELD)
+	if (r->nheld == r->capheld && r->capheld < REMOTE_MAX_HELD) {
+		cap = r->capheld ? r->capheld * 2 : 64;
+		if ((v = realloc(r->held, (size_t)cap * sizeof *v)) != NULL) {
+			r->held = v;
+			r->capheld = cap;
+		}
+	}
+	if (r->nheld < r->capheld)
 		r->held[r->nheld++] = si;
 	else if (sig > 0 && sig <= 64)
 		r->held_more |= 1ull << (sig - 1);

@@ -20,7 +20,11 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
-#define REMOTE_MAX_HELD	64	/* held signals kept with their siginfo */
+/*
+ * Held signals kept with their siginfo (the array grows; a stop of 10 ms
+ * under a storm of one signal every 100 µs holds 100 of them).
+ */
+#define REMOTE_MAX_HELD	32768
 #define REMOTE_STACK_RED_ZONE	128
 
 struct remote {
@@ -28,8 +32,8 @@ struct remote {
 	pid_t		tid;
 	int		memfd;		/* /proc/PID/mem, read-write */
 	uint64_t	syscall_ip;	/* a `syscall` instruction */
-	siginfo_t	held[REMOTE_MAX_HELD];
-	int		nheld;
+	siginfo_t      *held;
+	int		nheld, capheld;
 	uint64_t	held_more;	/* beyond held[]: a bit per signal */
 	int		dead;		/* the process died under us */
 };

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <xcb/xcb.h>
 
 #include "guievict/ctlproto.h"
 #include "guievict/guimux/xlate.h"
@@ -119,6 +120,24 @@ struct gv {
 		uint32_t	   bg_pixel, border_pixel;
 	}		*whints;
 	size_t		 nwhints;
+	struct xs_grab	*ghints;	/* passive grabs we made, server ids */
+	size_t		 nghints;
+	struct xs_gc	*gchints;	/* GCs we made (no images), server ids */
+	size_t		 ngchints;
+
+	/*
+	 * Fonts of the program no GC uses, left unopened at the last attach:
+	 * the first request that names one opens it, on a connection of ours
+	 * (dfont_c: it holds them), under the id the translator maps it to.
+	 */
+	struct gv_dfont {
+		uint32_t	   id;		/* on the current server */
+		char		  *name;
+		struct xs_fontgeom geom;
+		int		   opened;
+	}		*dfonts;
+	size_t		 ndfonts;
+	xcb_connection_t *dfont_c;
 
 	/* numbers for status */
 	uint32_t	 moves;

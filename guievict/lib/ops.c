@@ -26,9 +26,11 @@
  * shuts the connection down when a server stops answering.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -67,6 +69,11 @@ struct ops_regen {
 	size_t		  natoms;
 	struct xl_ext	  ext[XL_MAX_EXT];
 	int		  next;
+	/* fonts left for later (gv.dfonts once switched), and their holder */
+	const struct gv_auth *auth;
+	struct gv_dfont	 *dfonts;
+	size_t		  ndfonts;
+	xcb_connection_t *dfont_c;
 };
 
 struct ops_epoll {
@@ -133,7 +140,7 @@ ops_watchdog(void *arg)
 }
 
 static void
-ops_watch(xcb_connection_t *c, int ms)
+ops_watch_fd(int fd, int ms)
 {
 	pthread_t t;
 	sigset_t all, old;
@@ -148,10 +155,16 @@ ops_watch(xcb_connection_t *c, int ms)
 		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	wd_fd = c != NULL ? xcb_get_file_descriptor(c) : -1;
+	wd_fd = fd;
 	wd_deadline_us = gv_now_us() + (uint64_t)ms * 1000u;
 	pthread_cond_signal(&wd_cond);
 	pthread_mutex_unlock(&wd_lock);
+}
+
+static void
+ops_watch(xcb_connection_t *c, int ms)
+{
+	ops_watch_fd(c != NULL ? xcb_get_file_descriptor(c) : -1, ms);
 }
 
 static void
@@ -234,6 +247,48 @@ ops_connect(const char *display, const struct gv_auth *a,
 	return c;
 }
 
+/*
+ * One more connection to the server c talks to, with the same cookie
+ * (NULL on failure).  Made on a socket of ours so that the watchdog bounds
+ * its setup too: a server that answered c but stalls a new client must
+ * not hang the command.  c is watched again afterwards.
+ */
+static xcb_connection_t *
+ops_connect_again(xcb_connection_t *c, const struct gv_auth *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	xcb_connection_t *h;
+	xcb_auth_info_t ai;
+	int fd, one = 1;
+
+	if (getpeername(xcb_get_file_descriptor(c), (struct sockaddr *)&ss,
+	    &sl) != 0 ||
+	    (fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return NULL;
+	ops_watch_fd(fd, GV_XOP_MS);
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+		ops_watch(c, GV_XOP_MS);
+		gv_real.close(fd);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (a != NULL && a->set) {
+		ai.namelen = a->name_len;
+		ai.name = (char *)(uintptr_t)a->name;
+		ai.datalen = a->data_len;
+		ai.data = (char *)(uintptr_t)a->data;
+	}
+	h = xcb_connect_to_fd(fd, a != NULL && a->set ? &ai : NULL);
+	ops_watch(c, GV_XOP_MS);
+	if (xcb_connection_has_error(h)) {
+		xcb_disconnect(h);
+		return NULL;
+	}
+	return h;
+}
+
 /* ---- epoll sets that watch the descriptor --------------------------------------- */
 
 /*
@@ -244,14 +299,22 @@ ops_connect(const char *display, const struct gv_auth *a,
 static size_t
 ops_epoll_save(int fd, struct ops_epoll *v, size_t max)
 {
-	char path[64], link[64], buf[4096], *p;
+	char path[64], link[64], buf[4096], *p, *end;
 	unsigned long long data;
 	unsigned int events;
+	struct dirent *de;
 	int tfd, e, rfd;
 	size_t n = 0;
 	ssize_t len;
+	DIR *dir;
 
-	for (e = 0; e < 1024 && n < max; e++) {
+	/* the descriptors there are, not every number (2.5 ms for 1024) */
+	if ((dir = opendir("/proc/self/fd")) == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL && n < max) {
+		e = (int)strtol(de->d_name, &end, 10);
+		if (end == de->d_name || *end != '\0' || e == dirfd(dir))
+			continue;
 		snprintf(path, sizeof path, "/proc/self/fd/%d", e);
 		len = readlink(path, link, sizeof link - 1);
 		if (len <= 0)
@@ -277,6 +340,7 @@ ops_epoll_save(int fd, struct ops_epoll *v, size_t max)
 			}
 		}
 	}
+	closedir(dir);
 	return n;
 }
 
@@ -379,6 +443,9 @@ ops_retire_placeholder(void)
 	gv.ph_wr = -1;
 }
 
+static void ops_dfonts_free(struct gv_dfont *v, size_t n,
+    xcb_connection_t *c);
+
 void
 ops_housekeeping(void)
 {
@@ -390,6 +457,13 @@ ops_housekeeping(void)
 			gv_real.close(gv.retired[i]);
 			gv.retired[i] = -1;
 		}
+	}
+	/* the program let its connection go: our font holder goes too */
+	if (gv.state == GVC_ST_GONE && gv.dfont_c != NULL) {
+		ops_dfonts_free(gv.dfonts, gv.ndfonts, gv.dfont_c);
+		gv.dfonts = NULL;
+		gv.ndfonts = 0;
+		gv.dfont_c = NULL;
 	}
 }
 
@@ -708,6 +782,74 @@ ops_window_hint(void *arg, struct xs_window *w, int what)
 	return 0;
 }
 
+/*
+ * Capture hints: the passive grabs we made at the last attach, if the
+ * program grabbed or ungrabbed nothing since (capture checks the count).
+ */
+static int
+ops_grab_hint(void *arg, struct xs_session *s)
+{
+	struct xs_grab *g;
+	size_t i, j;
+
+	(void)arg;
+	if (gv.xl.grabs_dirty || gv.ghints == NULL)
+		return 0;
+	for (i = 0; i < gv.nghints; i++) {
+		for (j = 0; j < s->nwindows; j++)
+			if (s->windows[j].id == gv.ghints[i].window)
+				break;
+		if (j == s->nwindows)
+			continue;      /* its window is gone, and the grab */
+		if ((g = xs_session_add_grab(s)) == NULL)
+			return 0;
+		*g = gv.ghints[i];
+	}
+	return 1;
+}
+
+/*
+ * Capture hints: a GC we made at the last attach, with what the program
+ * set on it since (the translator followed its ChangeGCs); not one it
+ * created again, gave a font, tile, stipple, clip or dashes, or copied to.
+ */
+static int
+ops_gc_hint(void *arg, struct xs_gc *g)
+{
+	const struct xl_gcset *ch;
+	size_t i;
+	int b;
+
+	(void)arg;
+	if (u32map_get(&gv.xl.hint_dirty, g->id, NULL) ||
+	    u32map_get(&gv.xl.gc_dirty, g->id, NULL))
+		return 0;
+	for (i = 0; i < gv.ngchints && gv.gchints[i].id != g->id; i++)
+		;
+	if (i == gv.ngchints)
+		return 0;
+	ch = xl_gc_changes(&gv.xl, g->id);
+	if (ch != NULL && (ch->mask & 1u << XS_GC_FILL_STYLE) &&
+	    ch->v[XS_GC_FILL_STYLE] != XCB_FILL_STYLE_SOLID)
+		return 0;      /* a tile or stipple we never saw */
+	if (gv.gchints[i].ndashes > 0) {
+		if ((g->dashes = malloc(gv.gchints[i].ndashes)) == NULL)
+			return 0;
+		memcpy(g->dashes, gv.gchints[i].dashes, gv.gchints[i].ndashes);
+		g->ndashes = gv.gchints[i].ndashes;
+	}
+	g->depth = gv.gchints[i].depth;
+	g->known = gv.gchints[i].known & ~(1u << XS_GC_FONT);
+	memcpy(g->values, gv.gchints[i].values, sizeof g->values);
+	for (b = 0; ch != NULL && b < XS_GC_NVALUES && b < XL_GC_NVALUES; b++) {
+		if (!(ch->mask & 1u << b))
+			continue;
+		g->values[b] = ch->v[b];
+		g->known |= 1u << b;
+	}
+	return 1;
+}
+
 static void
 ops_hints_clear(void)
 {
@@ -721,6 +863,14 @@ ops_hints_clear(void)
 	free(gv.whints);
 	gv.whints = NULL;
 	gv.nwhints = 0;
+	free(gv.ghints);
+	gv.ghints = NULL;
+	gv.nghints = 0;
+	for (i = 0; i < gv.ngchints; i++)
+		free(gv.gchints[i].dashes);
+	free(gv.gchints);
+	gv.gchints = NULL;
+	gv.ngchints = 0;
 }
 
 /* After an attach: what we know of the fonts we opened (lock held). */
@@ -775,8 +925,46 @@ ops_hints_make(const struct xs_session *s, const struct xs_idmap *map)
 		n++;
 	}
 	gv.nwhints = n;
-	log_debug("capture hints: %zu fonts and GC fonts, %zu windows",
-	    gv.nhints, gv.nwhints);
+	/* passive grabs, on the windows we made */
+	gv.ghints = calloc(s->ngrabs + 1, sizeof *gv.ghints);
+	if (gv.ghints == NULL)
+		return;
+	for (i = 0, n = 0; i < s->ngrabs; i++) {
+		if ((id = xs_idmap_get(map, XS_ID_WINDOW,
+		    s->grabs[i].window)) == 0)
+			continue;
+		gv.ghints[n] = s->grabs[i];
+		gv.ghints[n++].window = id;
+	}
+	gv.nghints = n;
+	/* GCs without images (clip, tile, stipple: those are probed) */
+	gv.gchints = calloc(s->ngcs + 1, sizeof *gv.gchints);
+	if (gv.gchints == NULL)
+		return;
+	for (i = 0, n = 0; i < s->ngcs; i++) {
+		const struct xs_gc *g = &s->gcs[i];
+		struct xs_gc *h = &gv.gchints[n];
+
+		if (g->clip.data != NULL || g->tile.data != NULL ||
+		    g->stipple.data != NULL ||
+		    (id = xs_idmap_get(map, XS_ID_GC, g->id)) == 0)
+			continue;
+		h->id = id;
+		h->depth = g->depth;
+		h->known = g->known;
+		memcpy(h->values, g->values, sizeof h->values);
+		if (g->ndashes > 0) {
+			if ((h->dashes = malloc(g->ndashes)) == NULL)
+				continue;
+			memcpy(h->dashes, g->dashes, g->ndashes);
+			h->ndashes = g->ndashes;
+		}
+		n++;
+	}
+	gv.ngchints = n;
+	log_debug("capture hints: %zu fonts and GC fonts, %zu windows, %zu "
+	    "passive grabs, %zu GCs", gv.nhints, gv.nwhints, gv.nghints,
+	    gv.ngchints);
 }
 
 /* sync + capture (lock held); the program stays attached on failure. */
@@ -787,6 +975,7 @@ ops_sync_capture(uint32_t flags, struct xs_session **sp, struct gvc_result *res)
 	uint32_t client;
 	char *cause = NULL;
 	int r, cf = XS_CAP_NO_CONTENTS;
+	uint64_t t0 = gv_now_us(), t1, t2, t3 = 0;
 	size_t i;
 
 	if (gv.state != GVC_ST_ATTACHED) {
@@ -796,8 +985,10 @@ ops_sync_capture(uint32_t flags, struct xs_session **sp, struct gvc_result *res)
 	}
 	if ((r = ops_sync(res)) != 0)
 		return r;
+	t1 = gv_now_us();
 	if ((c = ops_connect(gv.display, &gv.auth, res)) == NULL)
 		return res->err;
+	t2 = gv_now_us();
 	ops_watch(c, GV_XOP_MS);
 	if (!gv.snapshot_done) {
 		if ((r = ops_find_client(c, &client, res)) != 0 ||
@@ -807,18 +998,35 @@ ops_sync_capture(uint32_t flags, struct xs_session **sp, struct gvc_result *res)
 		client = gv.xl.translate ? gv.xl.s_base : gv.xl.p_base;
 		ops_name_atoms(c);
 	}
+	t3 = gv_now_us();
 	if (flags & GVC_F_PARTIAL)
 		cf |= XS_CAP_PARTIAL;
 	xs_capture_set_font_hint(gv.xl.translate ? ops_font_hint : NULL, NULL);
 	xs_capture_set_window_hint(gv.xl.translate ? ops_window_hint : NULL,
 	    NULL);
+	xs_capture_set_grab_hint(gv.xl.translate ? ops_grab_hint : NULL, NULL);
+	xs_capture_set_gc_hint(gv.xl.translate ? ops_gc_hint : NULL, NULL);
 	r = xs_capture_flags(c, client, cf, sp, &cause);
 	xs_capture_set_font_hint(NULL, NULL);
 	xs_capture_set_window_hint(NULL, NULL);
+	xs_capture_set_grab_hint(NULL, NULL);
+	xs_capture_set_gc_hint(NULL, NULL);
 	if (r != 0) {
 		ops_cause(res, r, "%s", cause != NULL ? cause : strerror(-r));
 		free(cause);
 		goto out;
+	}
+	/* fonts left unopened (or opened by us): the program's all the same */
+	for (i = 0; i < gv.ndfonts; i++) {
+		struct xs_font *f = xs_session_add_font(*sp);
+
+		if (f == NULL || (f->name = strdup(gv.dfonts[i].name)) == NULL) {
+			r = -ENOMEM;
+			ops_cause(res, r, "out of memory");
+			goto out;
+		}
+		f->id = gv.dfonts[i].id;
+		f->geom = gv.dfonts[i].geom;
 	}
 	for (i = 0; i < (*sp)->nlosses && res->nlosses < GVC_MAX_LOSSES; i++)
 		snprintf(res->losses[res->nlosses++], sizeof res->losses[0],
@@ -827,6 +1035,10 @@ ops_sync_capture(uint32_t flags, struct xs_session **sp, struct gvc_result *res)
 out:
 	ops_unwatch();
 	xcb_disconnect(c);
+	log_debug("sync %llu us, connect %llu, program's space %llu, capture "
+	    "and close %llu us", (unsigned long long)(t1 - t0),
+	    (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2),
+	    (unsigned long long)(gv_now_us() - t3));
 	return r;
 }
 
@@ -860,10 +1072,79 @@ ops_to_placeholder(void)
 /* ---- regeneration and switch ----------------------------------------------------- */
 
 static void
+ops_dfonts_free(struct gv_dfont *v, size_t n, xcb_connection_t *c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	if (c != NULL)
+		xcb_disconnect(c);
+}
+
+/*
+ * Regeneration's font deferral: a font no GC uses gets an id of a
+ * connection of ours, to be opened there when the program first names it.
+ */
+static uint32_t
+ops_font_defer(void *arg, const struct xs_font *f)
+{
+	struct ops_regen *g = arg;
+	struct gv_dfont *v;
+	uint32_t id;
+
+	if (g->dfont_c == NULL &&
+	    (g->dfont_c = ops_connect_again(g->c, g->auth)) == NULL)
+		return 0;
+	if ((v = realloc(g->dfonts, (g->ndfonts + 1) * sizeof *v)) == NULL)
+		return 0;
+	g->dfonts = v;
+	id = xcb_generate_id(g->dfont_c);
+	if (id == (uint32_t)-1 || (v[g->ndfonts].name = strdup(f->name)) == NULL)
+		return 0;
+	v[g->ndfonts].id = id;
+	v[g->ndfonts].geom = f->geom;
+	v[g->ndfonts].opened = 0;
+	g->ndfonts++;
+	return id;
+}
+
+/*
+ * The translator met the first request naming a deferred font (lock held,
+ * before the request is sent): open it, and wait for the server to have.
+ */
+static void
+ops_font_needed(void *arg, uint32_t font)
+{
+	xcb_generic_error_t *e;
+	uint64_t t = gv_now_us();
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < gv.ndfonts && gv.dfonts[i].id != font; i++)
+		;
+	if (i == gv.ndfonts || gv.dfont_c == NULL || gv.dfonts[i].opened)
+		return;
+	gv.dfonts[i].opened = 1;
+	e = xcb_request_check(gv.dfont_c, xcb_open_font_checked(gv.dfont_c,
+	    font, (uint16_t)strlen(gv.dfonts[i].name), gv.dfonts[i].name));
+	if (e != NULL || xcb_connection_has_error(gv.dfont_c))
+		log_warn("cannot open font %s on %s (X error %d); the program "
+		    "will get an error for it", gv.dfonts[i].name, gv.display,
+		    e != NULL ? e->error_code : 0);
+	else
+		log_debug("opened deferred font %s in %llu us", gv.dfonts[i].name,
+		    (unsigned long long)(gv_now_us() - t));
+	free(e);
+}
+
+static void
 ops_regen_free(struct ops_regen *g)
 {
 	size_t i;
 
+	ops_dfonts_free(g->dfonts, g->ndfonts, g->dfont_c);
 	if (g->c != NULL)
 		xcb_disconnect(g->c);
 	xs_idmap_free(&g->map);
@@ -929,14 +1210,8 @@ ops_regen(const char *display, const struct gv_auth *auth,
 	}
 	/* the program may send BIG-REQUESTS: enable them here too */
 	xcb_get_maximum_request_length(g->c);
-	r = xs_regenerate(g->c, s, &g->map, &cause);
-	if (r != 0) {
-		ops_cause(res, r, "display %s: %s", display,
-		    cause != NULL ? cause : strerror(-r));
-		free(cause);
-		goto fail;
-	}
-	t2 = gv_now_us();
+	/* the program's extensions and atoms asked for first, their answers
+	 * read after the regeneration (the server loads fonts meanwhile) */
 	for (k = 0; k < g->npext; k++)
 		if (g->pext[k].p_major != 0)
 			qc[k] = xcb_query_extension(g->c,
@@ -955,6 +1230,18 @@ ops_regen(const char *display, const struct gv_auth *auth,
 				ick[i] = xcb_intern_atom(g->c, 0,
 				    (uint16_t)strlen(g->pnames[i]), g->pnames[i]);
 	}
+	g->auth = auth;
+	xs_regen_set_font_defer(ops_font_defer, g);
+	r = xs_regenerate(g->c, s, &g->map, &cause);
+	xs_regen_set_font_defer(NULL, NULL);
+	if (r != 0) {
+		ops_cause(res, r, "display %s: %s", display,
+		    cause != NULL ? cause : strerror(-r));
+		free(cause);
+		free(ick);
+		goto fail;
+	}
+	t2 = gv_now_us();
 	for (k = 0; k < g->npext; k++) {
 		g->ext[k] = g->pext[k];
 		g->ext[k].s_major = g->ext[k].s_event = g->ext[k].s_error = 0;
@@ -1176,6 +1463,17 @@ ops_switch(struct ops_regen *g, const struct xs_session *s,
 		xl_ext_server(&gv.xl, g->ext[k].name, g->ext[k].s_major,
 		    g->ext[k].s_event, g->ext[k].s_error);
 	xl_ext_done(&gv.xl);
+	/* fonts left for later: the old server's holder goes */
+	ops_dfonts_free(gv.dfonts, gv.ndfonts, gv.dfont_c);
+	gv.dfonts = g->dfonts;
+	gv.ndfonts = g->ndfonts;
+	gv.dfont_c = g->dfont_c;
+	g->dfonts = NULL;
+	g->ndfonts = 0;
+	g->dfont_c = NULL;
+	for (i = 0; i < gv.ndfonts; i++)
+		u32map_put(&gv.xl.fonts_deferred, gv.dfonts[i].id, 1);
+	gv.xl.on_font_needed = ops_font_needed;
 
 	gv.sin.off = gv.sin.len = 0;
 	gv.out.off = gv.out.len = 0;
@@ -1277,6 +1575,10 @@ ops_detach(uint32_t flags, struct gvc_result *res)
 	if (r == 0) {
 		xs_session_free(gv.session);
 		gv.session = s;
+		ops_dfonts_free(gv.dfonts, gv.ndfonts, gv.dfont_c);
+		gv.dfonts = NULL;
+		gv.ndfonts = 0;
+		gv.dfont_c = NULL;
 		gv.detach_us = res->detach_us = gv_now_us() - t0;
 		log_info("detached from %s in %llu us", gv.display,
 		    (unsigned long long)gv.detach_us);

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xcb/res.h>
 #include <xcb/shape.h>
 #include <xcb/xfixes.h>
 
+#include "common/log.h"
 #include "guievict/xsession/capture.h"
 #include "guievict/xsession/capture-render.h"
 #include "guievict/xsession/evgui-xcb.h"
@@ -77,6 +79,7 @@ struct cap {
 	xcb_screen_t       *screen;
 	struct xs_session  *s;
 	int                 flags;
+	size_t              gcs_hinted;  /* GCs the caller knew */
 	uint32_t            base, mask;
 	struct xs_resource *res;
 	size_t              nres;
@@ -525,6 +528,28 @@ xs_capture_set_window_hint(xs_window_hint_fn fn, void *arg)
 {
 	cap_window_hint = fn;
 	cap_window_hint_arg = arg;
+}
+
+/* See xs_capture_set_gc_hint() in capture.h. */
+static xs_gc_hint_fn cap_gc_hint;
+static void *cap_gc_hint_arg;
+
+void
+xs_capture_set_gc_hint(xs_gc_hint_fn fn, void *arg)
+{
+	cap_gc_hint = fn;
+	cap_gc_hint_arg = arg;
+}
+
+/* See xs_capture_set_grab_hint() in capture.h. */
+static xs_grab_hint_fn cap_grab_hint;
+static void *cap_grab_hint_arg;
+
+void
+xs_capture_set_grab_hint(xs_grab_hint_fn fn, void *arg)
+{
+	cap_grab_hint = fn;
+	cap_grab_hint_arg = arg;
 }
 
 static int
@@ -1150,6 +1175,13 @@ cap_gc(struct cap *k, uint32_t id)
 	if ((g = xs_session_add_gc(k->s)) == NULL)
 		return -ENOMEM;
 	g->id = id;
+	if (cap_gc_hint != NULL && cap_gc_hint(cap_gc_hint_arg, g) == 1) {
+		k->gcs_hinted++;
+		if (cap_font_info(k, id, &geom, &g->font_name) == 0 &&
+		    g->font_name != NULL)
+			g->known |= 1u << XS_GC_FONT;
+		return 0;
+	}
 	if ((r = cap_gc_depth(k, id, &g->depth)) < 0)
 		return r;
 	if (cap_font_info(k, id, &geom, &g->font_name) == 0 &&
@@ -1595,13 +1627,6 @@ cap_grab(struct cap *k, uint32_t window, uint32_t cursor)
 	return ok ? 0 : -EBUSY;
 }
 
-static xcb_xfixes_get_cursor_image_reply_t *
-cap_cursor_image(struct cap *k)
-{
-	return xcb_xfixes_get_cursor_image_reply(k->c,
-	    xcb_xfixes_get_cursor_image(k->c), NULL);
-}
-
 /* The windows from the root down to the deepest one under the pointer. */
 static size_t
 cap_pointer_chain(struct cap *k, uint32_t *chain, size_t max)
@@ -1627,10 +1652,12 @@ static int
 cap_cursors(struct cap *k)
 {
 	xcb_xfixes_get_cursor_image_reply_t *ci;
+	xcb_xfixes_get_cursor_image_cookie_t *ick = NULL;
 	xcb_xfixes_query_version_reply_t *xv;
+	xcb_grab_pointer_cookie_t *gck = NULL;
 	struct xs_cursor *cu;
 	uint32_t chain[64], serial, pserial, *wserial;
-	size_t i, j, nchain, ncur;
+	size_t i, j, nchain, ncur, nck;
 	int r = 0, grabbed = 0, inchain;
 
 	ncur = cap_count_type(k, "CURSOR");
@@ -1655,18 +1682,32 @@ cap_cursors(struct cap *k)
 	}
 	if (!k->have_xfixes || (k->flags & XS_CAP_NO_PROBES))
 		goto unknown;
-	/* cursor images: the grab's cursor is the one displayed */
+	/*
+	 * cursor images: the grab's cursor is the one displayed; one grab,
+	 * then its cursor changed and the image asked for, for all cursors
+	 * in one round trip
+	 */
+	nck = k->s->ncursors > k->s->nwindows ? k->s->ncursors : k->s->nwindows;
+	if ((ick = calloc(nck + 1, sizeof *ick)) == NULL ||
+	    (gck = calloc(nck + 1, sizeof *gck)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (k->s->ncursors > 0) {
+		if (cap_grab(k, k->screen->root, k->s->cursors[0].id) < 0)
+			goto unknown;
+		grabbed = 1;
+	}
+	for (i = 0; i < k->s->ncursors; i++) {
+		if (i > 0)
+			xcb_change_active_pointer_grab(k->c,
+			    k->s->cursors[i].id, XCB_CURRENT_TIME, 0);
+		ick[i] = xcb_xfixes_get_cursor_image(k->c);
+	}
 	for (i = 0; i < k->s->ncursors; i++) {
 		cu = &k->s->cursors[i];
-		if (!grabbed) {
-			if (cap_grab(k, k->screen->root, cu->id) < 0)
-				goto unknown;
-			grabbed = 1;
-		} else {
-			xcb_change_active_pointer_grab(k->c, cu->id,
-			    XCB_CURRENT_TIME, 0);
-		}
-		if ((ci = cap_cursor_image(k)) == NULL)
+		ci = xcb_xfixes_get_cursor_image_reply(k->c, ick[i], NULL);
+		if (ci == NULL)
 			continue;
 		k->cursor_serial[i] = ci->cursor_serial;
 		cu->width = ci->width;
@@ -1680,7 +1721,7 @@ cap_cursors(struct cap *k)
 		free(ci);
 		if (cu->argb == NULL) {
 			r = -ENOMEM;
-			goto out;
+			goto drain;
 		}
 	}
 	if (grabbed)
@@ -1703,12 +1744,27 @@ cap_cursors(struct cap *k)
 				inchain = 1;
 		if (inchain)
 			continue;
-		if (cap_grab(k, w->id, XCB_NONE) < 0)
-			continue;
-		ci = cap_cursor_image(k);
+		/* grab, image, ungrab: every window's in one round trip */
+		gck[i] = xcb_grab_pointer(k->c, 0, w->id, 0, XCB_GRAB_MODE_ASYNC,
+		    XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE, XCB_CURRENT_TIME);
+		ick[i] = xcb_xfixes_get_cursor_image(k->c);
 		xcb_ungrab_pointer(k->c, XCB_CURRENT_TIME);
-		if (ci == NULL)
+	}
+	for (i = 0; i < k->s->nwindows; i++) {
+		struct xs_window *w = &k->s->windows[i];
+		xcb_grab_pointer_reply_t *gr;
+
+		if (gck[i].sequence == 0)
 			continue;
+		gr = xcb_grab_pointer_reply(k->c, gck[i], NULL);
+		ci = xcb_xfixes_get_cursor_image_reply(k->c, ick[i], NULL);
+		if (gr == NULL || gr->status != XCB_GRAB_STATUS_SUCCESS ||
+		    ci == NULL) {
+			free(gr);
+			free(ci);
+			continue;
+		}
+		free(gr);
 		serial = ci->cursor_serial;
 		free(ci);
 		wserial[i] = serial;
@@ -1724,6 +1780,12 @@ cap_cursors(struct cap *k)
 			if (k->cursor_serial[j] == serial && serial != 0)
 				w->cursor = k->s->cursors[j].id;
 	}
+	goto out;
+drain:
+	for (i++; i < k->s->ncursors; i++)
+		free(xcb_xfixes_get_cursor_image_reply(k->c, ick[i], NULL));
+	if (grabbed)
+		xcb_ungrab_pointer(k->c, XCB_CURRENT_TIME);
 	goto out;
 unknown:
 	if (grabbed)
@@ -1741,134 +1803,180 @@ unknown:
 		k->s->flags |= XS_SF_PARTIAL;
 	}
 out:
+	free(ick);
+	free(gck);
 	free(wserial);
 	return r;
 }
 
 /* ---- passive grabs --------------------------------------------------------------------- */
 
-/* 1 when a grab of another client conflicts with (detail, modifiers). */
-static int
-cap_grab_conflicts(struct cap *k, uint32_t win, int key, uint8_t detail,
+/* A GrabKey or GrabButton of ours, checked. */
+static xcb_void_cookie_t
+cap_grab_probe(struct cap *k, uint32_t win, int key, uint8_t detail,
     uint16_t mods)
 {
-	xcb_void_cookie_t ck;
-	int code = 0;
-
 	if (key)
-		ck = xcb_grab_key_checked(k->c, 0, win, mods, detail,
+		return xcb_grab_key_checked(k->c, 0, win, mods, detail,
 		    XCB_GRAB_MODE_ASYNC, XCB_GRAB_MODE_ASYNC);
-	else
-		ck = xcb_grab_button_checked(k->c, 0, win,
-		    XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_BUTTON_RELEASE,
-		    XCB_GRAB_MODE_ASYNC, XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE,
-		    detail, mods);
-	if (cap_check(k->c, ck, &code) == 0) {
-		if (key)
-			xcb_ungrab_key(k->c, detail, win, mods);
-		else
-			xcb_ungrab_button(k->c, detail, win, mods);
-		return 0;
-	}
-	return code == XCB_ACCESS;
+	return xcb_grab_button_checked(k->c, 0, win,
+	    XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_BUTTON_RELEASE,
+	    XCB_GRAB_MODE_ASYNC, XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE,
+	    detail, mods);
 }
 
+/* Releases grabs of ours (never another client's). */
+static void
+cap_ungrab(struct cap *k, uint32_t win, int key, uint8_t detail,
+    uint16_t mods)
+{
+	if (key)
+		xcb_ungrab_key(k->c, detail, win, mods);
+	else
+		xcb_ungrab_button(k->c, detail, win, mods);
+}
+
+/* 1 when the probe failed with BadAccess: another client's grab is there. */
+static int
+cap_grab_hit(struct cap *k, xcb_void_cookie_t ck)
+{
+	int code = 0;
+
+	return cap_check(k->c, ck, &code) != 0 && code == XCB_ACCESS;
+}
+
+struct cap_gprobe {         /* a (window, key or button, detail) probed */
+	uint32_t win;
+	uint8_t  key, detail;
+};
+
 /*
- * Which (detail, modifiers) another client grabbed on win: a GrabButton
- * or GrabKey of ours fails with BadAccess exactly there.  A client's own
- * grabs never conflict with each other, so the probes are pipelined: all
- * details in one round trip, then the 256 modifier combinations of each
- * conflicting detail in one more; ours are released with one Ungrab of
- * AnyModifier (which touches only our own grabs).  (Was one round trip
- * per probe: 1500 for xterm, 20 ms of guievict's detach.)
+ * Which (detail, modifiers) other clients grabbed on the client's windows:
+ * a GrabButton or GrabKey of ours fails with BadAccess exactly there.  A
+ * client's own grabs never conflict with each other, so the probes are
+ * pipelined, for all windows at once: AnyKey and AnyButton with
+ * AnyModifier on every window (one round trip), every detail where those
+ * conflicted (one more), the 256 modifier combinations of every
+ * conflicting detail (one more); ours are released with Ungrabs of
+ * AnyModifier (which touch only our own grabs).  (Was one round trip per
+ * probe: 1500 for xterm, then 2 to 4 per window: 3-4 ms of xterm's detach.)
  */
 static int
-cap_grabs_on_pipelined(struct cap *k, uint32_t win, int key, size_t *found)
+cap_grabs_probe(struct cap *k, size_t *found)
 {
-	xcb_void_cookie_t ck[256];
+	struct cap_gprobe *h1 = NULL, *h2 = NULL;
+	xcb_void_cookie_t *ck = NULL;
+	size_t nw = k->s->nwindows, n1 = 0, n2 = 0, i, n;
+	unsigned d, lo, hi, m, nm;
+	uint8_t *mods = NULL;
 	struct xs_grab *g;
-	unsigned d, lo, hi, m, nm, i;
-	uint8_t hit[256];
-	int code;
+	int r = -ENOMEM;
 
-	if (!cap_grab_conflicts(k, win, key, 0, XCB_MOD_MASK_ANY))
-		return 0;
-	lo = key ? k->setup->min_keycode : 1;
-	hi = key ? k->setup->max_keycode : 5;
-	/* which details conflict at all: one round trip for all of them */
-	for (d = lo; d <= hi; d++)
-		ck[d - lo] = key ? xcb_grab_key_checked(k->c, 0, win,
-		    XCB_MOD_MASK_ANY, (uint8_t)d, XCB_GRAB_MODE_ASYNC,
-		    XCB_GRAB_MODE_ASYNC) : xcb_grab_button_checked(k->c, 0, win,
-		    XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_BUTTON_RELEASE,
-		    XCB_GRAB_MODE_ASYNC, XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE,
-		    (uint8_t)d, XCB_MOD_MASK_ANY);
-	memset(hit, 0, sizeof hit);
-	for (d = lo; d <= hi; d++) {
-		code = 0;
-		hit[d] = cap_check(k->c, ck[d - lo], &code) != 0 &&
-		    code == XCB_ACCESS;
-	}
-	if (key)
-		xcb_ungrab_key(k->c, XCB_GRAB_ANY, win, XCB_MOD_MASK_ANY);
-	else
-		xcb_ungrab_button(k->c, XCB_BUTTON_INDEX_ANY, win,
-		    XCB_MOD_MASK_ANY);
-	for (d = lo; d <= hi; d++) {
-		uint8_t mods[256];
-
-		if (!hit[d])
-			continue;
-		for (m = 0; m < 256; m++)
-			ck[m] = key ? xcb_grab_key_checked(k->c, 0, win,
-			    (uint16_t)m, (uint8_t)d, XCB_GRAB_MODE_ASYNC,
-			    XCB_GRAB_MODE_ASYNC) : xcb_grab_button_checked(k->c,
-			    0, win, XCB_EVENT_MASK_BUTTON_PRESS |
-			    XCB_EVENT_MASK_BUTTON_RELEASE, XCB_GRAB_MODE_ASYNC,
-			    XCB_GRAB_MODE_ASYNC, XCB_NONE, XCB_NONE, (uint8_t)d,
-			    (uint16_t)m);
-		for (m = 0, nm = 0; m < 256; m++) {
-			code = 0;
-			mods[m] = cap_check(k->c, ck[m], &code) != 0 &&
-			    code == XCB_ACCESS;
-			nm += mods[m];
-		}
-		if (key)
-			xcb_ungrab_key(k->c, (uint8_t)d, win, XCB_MOD_MASK_ANY);
-		else
-			xcb_ungrab_button(k->c, (uint8_t)d, win,
+	if ((h1 = calloc(2 * nw + 1, sizeof *h1)) == NULL ||
+	    (ck = calloc(2 * nw + 1, sizeof *ck)) == NULL)
+		goto out;
+	for (i = 0; i < 2 * nw; i++)
+		ck[i] = cap_grab_probe(k, k->s->windows[i / 2].id, (int)(i % 2),
+		    0, XCB_MOD_MASK_ANY);
+	for (i = 0; i < 2 * nw; i++) {
+		if (!cap_grab_hit(k, ck[i])) {
+			cap_ungrab(k, k->s->windows[i / 2].id, (int)(i % 2), 0,
 			    XCB_MOD_MASK_ANY);
-		for (i = 0; i < 256; i++) {
-			if (nm == 256 ? i > 0 : !mods[i])
+			continue;
+		}
+		h1[n1].win = k->s->windows[i / 2].id;
+		h1[n1++].key = (uint8_t)(i % 2);
+	}
+	free(ck);
+	ck = NULL;
+	if (n1 == 0) {
+		r = 0;
+		goto out;
+	}
+	/* which details conflict at all */
+	if ((ck = calloc(n1 * 256, sizeof *ck)) == NULL ||
+	    (h2 = calloc(n1 * 256, sizeof *h2)) == NULL)
+		goto out;
+	for (i = 0, n = 0; i < n1; i++) {
+		lo = h1[i].key ? k->setup->min_keycode : 1;
+		hi = h1[i].key ? k->setup->max_keycode : 5;
+		for (d = lo; d <= hi; d++)
+			ck[n++] = cap_grab_probe(k, h1[i].win, h1[i].key,
+			    (uint8_t)d, XCB_MOD_MASK_ANY);
+	}
+	for (i = 0, n = 0; i < n1; i++) {
+		lo = h1[i].key ? k->setup->min_keycode : 1;
+		hi = h1[i].key ? k->setup->max_keycode : 5;
+		for (d = lo; d <= hi; d++) {
+			if (!cap_grab_hit(k, ck[n++]))
+				continue;
+			h2[n2].win = h1[i].win;
+			h2[n2].key = h1[i].key;
+			h2[n2++].detail = (uint8_t)d;
+		}
+		cap_ungrab(k, h1[i].win, h1[i].key, XCB_GRAB_ANY,
+		    XCB_MOD_MASK_ANY);
+	}
+	free(ck);
+	ck = NULL;
+	/* the modifier combinations of each conflicting detail */
+	if ((ck = calloc(n2 * 256 + 1, sizeof *ck)) == NULL ||
+	    (mods = calloc(n2 * 256 + 1, 1)) == NULL)
+		goto out;
+	for (i = 0; i < n2; i++) {
+		for (m = 0; m < 256; m++)
+			ck[i * 256 + m] = cap_grab_probe(k, h2[i].win, h2[i].key,
+			    h2[i].detail, (uint16_t)m);
+		/* at once: the server checks each new grab against the
+		 * window's list, ours included */
+		cap_ungrab(k, h2[i].win, h2[i].key, h2[i].detail,
+		    XCB_MOD_MASK_ANY);
+	}
+	for (i = 0; i < n2 * 256; i++)
+		mods[i] = (uint8_t)cap_grab_hit(k, ck[i]);
+	for (i = 0; i < n2; i++) {
+		for (m = 0, nm = 0; m < 256; m++)
+			nm += mods[i * 256 + m];
+		for (m = 0; m < 256; m++) {
+			if (nm == 256 ? m > 0 : !mods[i * 256 + m])
 				continue;
 			if ((g = xs_session_add_grab(k->s)) == NULL)
-				return -ENOMEM;
-			g->window = win;
-			g->key = (uint8_t)key;
-			g->detail = (uint8_t)d;
-			g->modifiers = nm == 256 ? XCB_MOD_MASK_ANY : (uint16_t)i;
+				goto out;
+			g->window = h2[i].win;
+			g->key = h2[i].key;
+			g->detail = h2[i].detail;
+			g->modifiers = nm == 256 ? XCB_MOD_MASK_ANY : (uint16_t)m;
 			(*found)++;
 		}
 	}
-	return 0;
+	r = 0;
+out:
+	free(h1);
+	free(h2);
+	free(ck);
+	free(mods);
+	return r;
 }
 
 static int
 cap_grabs(struct cap *k)
 {
-	size_t want = cap_count_type(k, "PASSIVE GRAB"), found = 0, i;
+	size_t want = cap_count_type(k, "PASSIVE GRAB"), found = 0;
 	char what[160];
 	int r;
 
 	if (want == 0)
 		return 0;
-	for (i = 0; i < k->s->nwindows; i++) {
-		if ((r = cap_grabs_on_pipelined(k, k->s->windows[i].id, 0,
-		    &found)) < 0 ||
-		    (r = cap_grabs_on_pipelined(k, k->s->windows[i].id, 1,
-		    &found)) < 0)
-			return r;
+	if (cap_grab_hint != NULL && !(k->flags & XS_CAP_NO_PROBES) &&
+	    cap_grab_hint(cap_grab_hint_arg, k->s) == 1) {
+		if (k->s->ngrabs == want)
+			return 0;
+		log_debug("passive grabs: %zu hinted, %zu counted: probing",
+		    k->s->ngrabs, want);
 	}
+	k->s->ngrabs = 0;
+	if ((r = cap_grabs_probe(k, &found)) < 0)
+		return r;
 	if (found == want)
 		return 0;
 	snprintf(what, sizeof what, "passive grabs: %zu reported, %zu found on "
@@ -1902,13 +2010,23 @@ cap_screen_of(struct cap *k, uint32_t id)
 	return first;
 }
 
+static uint64_t
+cap_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static int
 cap_run(struct cap *k, uint32_t id, char **cause)
 {
 	const xcb_visualtype_t *rv;
 	const xcb_query_extension_reply_t *qe;
+	uint64_t t = cap_now_us(), tw, tr[5] = { 0, 0, 0, 0, 0 }, t1;
 	size_t i, w = 0;
-	int r;
+	int r, kind;
 
 	if ((r = xs_capture_list(k->c, id, &k->base, &k->mask, &k->res, &k->nres,
 	    cause)) < 0)
@@ -1951,30 +2069,42 @@ cap_run(struct cap *k, uint32_t id, char **cause)
 		if (strcmp(k->res[i].type, "WINDOW") == 0)
 			k->wins[w++].id = k->res[i].id;
 	k->nwins = w;
+	tw = cap_now_us();
 	if ((r = cap_windows(k)) < 0) {
 		cap_cause(cause, "reading the window tree failed (%s)",
 		    strerror(-r));
 		return r;
 	}
+	tr[4] = cap_now_us() - tw;
 	for (i = 0; i < k->nres; i++) {
-		const char *t = k->res[i].type;
+		const char *ty = k->res[i].type;
 
-		if (strcmp(t, "COLORMAP") == 0)
+		t1 = cap_now_us();
+		kind = 0;
+		if (strcmp(ty, "COLORMAP") == 0)
 			r = cap_colormap(k, k->res[i].id);
-		else if (strcmp(t, "PIXMAP") == 0)
+		else if (kind = 1, strcmp(ty, "PIXMAP") == 0)
 			r = cap_pixmap(k, k->res[i].id);
-		else if (strcmp(t, "FONT") == 0)
+		else if (kind = 2, strcmp(ty, "FONT") == 0)
 			r = cap_font(k, k->res[i].id);
-		else if (strcmp(t, "GC") == 0)
+		else if (kind = 3, strcmp(ty, "GC") == 0)
 			r = cap_gc(k, k->res[i].id);
 		else
 			r = 0;
+		tr[kind] += cap_now_us() - t1;
 		if (r < 0) {
-			cap_cause(cause, "capturing %s 0x%x failed (%s)", t,
+			cap_cause(cause, "capturing %s 0x%x failed (%s)", ty,
 			    k->res[i].id, strerror(-r));
 			return r;
 		}
 	}
+	log_debug("capture: list and classify %llu us, windows %llu, colormaps "
+	    "%llu, pixmaps %llu, fonts %llu, %zu GCs (%zu hinted) %llu us",
+	    (unsigned long long)(tw - t), (unsigned long long)tr[4],
+	    (unsigned long long)tr[0], (unsigned long long)tr[1],
+	    (unsigned long long)tr[2], k->s->ngcs, k->gcs_hinted,
+	    (unsigned long long)tr[3]);
+	t1 = cap_now_us();
 	if (k->evgui) {
 		struct xs_capture_cb cb = { cap_owned_cb, cap_image_cb,
 		    cap_format_cb, k };
@@ -1989,12 +2119,16 @@ cap_run(struct cap *k, uint32_t id, char **cause)
 		    "capturing cursors failed (%s)", strerror(-r));
 		return r;
 	}
+	tw = cap_now_us();
 	if ((r = cap_grabs(k)) < 0) {
 		cap_cause(cause, r == -EPERM ? "cannot move: some PASSIVE GRAB "
 		    "not found on the client's windows" :
 		    "probing passive grabs failed (%s)", strerror(-r));
 		return r;
 	}
+	log_debug("capture: %zu cursors %llu us, passive grabs %llu us",
+	    k->s->ncursors, (unsigned long long)(tw - t1),
+	    (unsigned long long)(cap_now_us() - tw));
 	return 0;
 }
 

@@ -70,6 +70,28 @@ void xs_capture_set_font_hint(xs_font_hint_fn fn, void *arg);
 typedef int (*xs_window_hint_fn)(void *arg, struct xs_window *w, int what);
 void xs_capture_set_window_hint(xs_window_hint_fn fn, void *arg);
 
+/*
+ * Optional, likewise: the passive grabs of the client, known to a caller
+ * that made them and saw every grab request since, save the probes (768
+ * GrabButton for xterm's three buttons).  fn adds them to s (with
+ * xs_session_add_grab, on windows of s) and returns 1, or returns 0.  They
+ * are taken only if as many as the server counts for the client; else
+ * they are dropped and probed.
+ */
+typedef int (*xs_grab_hint_fn)(void *arg, struct xs_session *s);
+void xs_capture_set_grab_hint(xs_grab_hint_fn fn, void *arg);
+
+/*
+ * Optional, likewise: a GC's depth, values and dashes (not its font, asked
+ * of the font hint, nor tile, stipple or clip mask) known to the caller,
+ * who made it and followed what the program changed since, save its probes
+ * (a CopyGC per depth tried and two 128 KB GetImages).  fn gets g with its
+ * id, fills depth, known, values, ndashes and dashes (malloc'ed) and
+ * returns 1, or returns 0.
+ */
+typedef int (*xs_gc_hint_fn)(void *arg, struct xs_gc *g);
+void xs_capture_set_gc_hint(xs_gc_hint_fn fn, void *arg);
+
 int xs_capture(xcb_connection_t *c, uint32_t client_base_or_window,
     struct xs_session **out, char **cause);
 int xs_capture_flags(xcb_connection_t *c, uint32_t client_base_or_window,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xcb/render.h>
 #include <xcb/shape.h>
 
@@ -20,6 +21,11 @@ struct rg_depth {           /* a scratch drawable and GC per depth */
 	uint32_t pix, gc;
 };
 
+struct rg_pending {         /* a checked request not waited for yet */
+	unsigned int sequence;
+	char         what[96];
+};
+
 struct rg {
 	xcb_connection_t        *c;
 	const xcb_setup_t       *setup;
@@ -29,6 +35,13 @@ struct rg {
 	struct rg_depth          depths[RG_MAXDEPTHS];
 	int                      ndepths;
 	char                   **cause;
+	struct rg_pending       *pend;     /* checked in order by rg_settle */
+	size_t                   npend, pendcap;
+	struct rg_tmpfont {                /* GC fonts not in the session */
+		const char *name;
+		uint32_t    id;
+	}                       *tmpfonts;
+	size_t                   ntmpfonts;
 };
 
 static void
@@ -44,6 +57,73 @@ rg_cause(struct rg *g, const char *fmt, ...)
 	if (vasprintf(g->cause, fmt, ap) < 0)
 		*g->cause = NULL;
 	va_end(ap);
+}
+
+static uint64_t
+rg_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * A checked request whose answer is waited for later, by rg_settle, with
+ * the others: the requests go out back to back instead of one round trip
+ * each.  what says what failed, if it does.  0 or -ENOMEM.
+ */
+__attribute__((format(printf, 3, 4)))
+static int
+rg_defer(struct rg *g, xcb_void_cookie_t ck, const char *fmt, ...)
+{
+	struct rg_pending *p;
+	va_list ap;
+
+	if (g->npend == g->pendcap) {
+		size_t cap = g->pendcap ? g->pendcap * 2 : 64;
+
+		if ((p = realloc(g->pend, cap * sizeof *p)) == NULL) {
+			free(xcb_request_check(g->c, ck));
+			rg_cause(g, "out of memory");
+			return -ENOMEM;
+		}
+		g->pend = p;
+		g->pendcap = cap;
+	}
+	p = &g->pend[g->npend++];
+	p->sequence = ck.sequence;
+	va_start(ap, fmt);
+	vsnprintf(p->what, sizeof p->what, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/*
+ * Waits for every deferred request (one round trip for all); the first
+ * that failed is the cause.  0 or -EIO.
+ */
+static int
+rg_settle(struct rg *g)
+{
+	xcb_generic_error_t *e;
+	xcb_void_cookie_t ck;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < g->npend; i++) {
+		ck.sequence = g->pend[i].sequence;
+		if ((e = xcb_request_check(g->c, ck)) == NULL)
+			continue;
+		if (r == 0) {
+			rg_cause(g, "%s failed (X error %d)", g->pend[i].what,
+			    e->error_code);
+			r = -EIO;
+		}
+		free(e);
+	}
+	g->npend = 0;
+	return r;
 }
 
 /* Waits for a checked request; 0 or the X error code. */
@@ -129,8 +209,8 @@ rg_depth(struct rg *g, uint8_t depth)
 	d->depth = depth;
 	d->pix = xcb_generate_id(g->c);
 	d->gc = xcb_generate_id(g->c);
-	if (rg_check(g, xcb_create_pixmap_checked(g->c, depth, d->pix,
-	    g->screen->root, 1, 1)) != 0)
+	if (rg_defer(g, xcb_create_pixmap_checked(g->c, depth, d->pix,
+	    g->screen->root, 1, 1), "a scratch pixmap of depth %u", depth) != 0)
 		return NULL;
 	xcb_create_gc(g->c, d->gc, d->pix, XCB_GC_GRAPHICS_EXPOSURES, &v);
 	g->ndepths++;
@@ -219,8 +299,9 @@ rg_pixmap_of(struct rg *g, const struct xs_image *im)
 	if (d == NULL || im->width == 0 || im->height == 0)
 		return 0;
 	pm = xcb_generate_id(g->c);
-	if (rg_check(g, xcb_create_pixmap_checked(g->c, im->depth, pm,
-	    g->screen->root, im->width, im->height)) != 0)
+	if (rg_defer(g, xcb_create_pixmap_checked(g->c, im->depth, pm,
+	    g->screen->root, im->width, im->height), "CreatePixmap %ux%u",
+	    im->width, im->height) != 0)
 		return 0;
 	if (rg_put_image(g, pm, d->gc, im, 0, 0) < 0) {
 		xcb_free_pixmap(g->c, pm);
@@ -408,12 +489,16 @@ rg_pixmaps(struct rg *g)
 		p = &g->s->pixmaps[k];
 		d = rg_depth(g, p->depth);
 		id = xcb_generate_id(g->c);
-		if (d == NULL || rg_check(g, xcb_create_pixmap_checked(g->c,
-		    p->depth, id, g->screen->root, p->width, p->height)) != 0) {
+		if (d == NULL) {
 			rg_cause(g, "cannot create pixmap 0x%x (%ux%u, depth %u)",
 			    p->id, p->width, p->height, p->depth);
 			return -ENOTSUP;
 		}
+		if ((r = rg_defer(g, xcb_create_pixmap_checked(g->c, p->depth,
+		    id, g->screen->root, p->width, p->height),
+		    "CreatePixmap for 0x%x (%ux%u, depth %u)", p->id, p->width,
+		    p->height, p->depth)) < 0)
+			return r;
 		if ((r = xs_idmap_add(g->map, XS_ID_PIXMAP, p->id, id)) < 0)
 			return r;
 		if (p->image.data != NULL &&
@@ -576,23 +661,86 @@ rg_open_font(struct rg *g, uint32_t id, const char *name,
 	return r != 0 ? -EIO : 0;
 }
 
+/* See xs_regen_set_font_defer() in regen.h. */
+static xs_font_defer_fn rg_font_defer;
+static void *rg_font_defer_arg;
+
+void
+xs_regen_set_font_defer(xs_font_defer_fn fn, void *arg)
+{
+	rg_font_defer = fn;
+	rg_font_defer_arg = arg;
+}
+
+/* A font of the session that no GC of it uses. */
+static int
+rg_font_unused(const struct rg *g, const struct xs_font *f)
+{
+	size_t k;
+
+	if (f->name == NULL)
+		return 0;
+	for (k = 0; k < g->s->ngcs; k++)
+		if (g->s->gcs[k].font_name != NULL &&
+		    strcmp(g->s->gcs[k].font_name, f->name) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Every font opened by its name at once, answers waited for together (the
+ * server loads each one once: a probe by name first would load, free and
+ * load it again); a font the display lacks then gets its closest match.
+ */
 static int
 rg_fonts(struct rg *g)
 {
 	const struct xs_font *f;
-	uint32_t id;
-	size_t k;
-	int r;
+	xcb_void_cookie_t *ck;
+	xcb_generic_error_t *e;
+	uint32_t *ids;
+	size_t k, n = g->s->nfonts;
+	int r = 0;
 
-	for (k = 0; k < g->s->nfonts; k++) {
-		f = &g->s->fonts[k];
-		id = xcb_generate_id(g->c);
-		if ((r = rg_open_font(g, id, f->name, &f->geom)) < 0)
-			return r;
-		if ((r = xs_idmap_add(g->map, XS_ID_FONT, f->id, id)) < 0)
-			return r;
+	if (n == 0)
+		return 0;
+	ck = calloc(n, sizeof *ck);
+	ids = calloc(n, sizeof *ids);
+	if (ck == NULL || ids == NULL) {
+		free(ck);
+		free(ids);
+		rg_cause(g, "out of memory");
+		return -ENOMEM;
 	}
-	return 0;
+	for (k = 0; k < n; k++) {
+		f = &g->s->fonts[k];
+		if (rg_font_defer != NULL && rg_font_unused(g, f) &&
+		    (ids[k] = rg_font_defer(rg_font_defer_arg, f)) != 0) {
+			ck[k].sequence = 0;	/* the caller's, later */
+			continue;
+		}
+		ids[k] = xcb_generate_id(g->c);
+		if (f->name != NULL)
+			ck[k] = xcb_open_font_checked(g->c, ids[k],
+			    (uint16_t)strlen(f->name), f->name);
+	}
+	for (k = 0; k < n; k++) {
+		f = &g->s->fonts[k];
+		if (f->name != NULL && ck[k].sequence == 0) {
+			if (r == 0)
+				r = xs_idmap_add(g->map, XS_ID_FONT, f->id, ids[k]);
+			continue;
+		}
+		e = f->name != NULL ? xcb_request_check(g->c, ck[k]) : NULL;
+		if (r == 0 && (f->name == NULL || e != NULL))
+			r = rg_open_font(g, ids[k], f->name, &f->geom);
+		free(e);
+		if (r == 0)
+			r = xs_idmap_add(g->map, XS_ID_FONT, f->id, ids[k]);
+	}
+	free(ck);
+	free(ids);
+	return r;
 }
 
 static uint32_t
@@ -678,16 +826,17 @@ rg_cursor(struct rg *g, const struct xs_cursor *cu, uint32_t id)
 		xs_image_free(&mask);
 		if (sp == 0 || mp == 0)
 			return -EIO;
-		r = rg_check(g, xcb_create_cursor_checked(g->c, id, sp, mp,
+		r = rg_defer(g, xcb_create_cursor_checked(g->c, id, sp, mp,
 		    (uint16_t)((col[0] >> 16 & 0xff) * 257),
 		    (uint16_t)((col[0] >> 8 & 0xff) * 257),
 		    (uint16_t)((col[0] & 0xff) * 257),
 		    (uint16_t)((col[1] >> 16 & 0xff) * 257),
 		    (uint16_t)((col[1] >> 8 & 0xff) * 257),
-		    (uint16_t)((col[1] & 0xff) * 257), cu->xhot, cu->yhot));
+		    (uint16_t)((col[1] & 0xff) * 257), cu->xhot, cu->yhot),
+		    "CreateCursor for 0x%x", cu->id);
 		xcb_free_pixmap(g->c, sp);
 		xcb_free_pixmap(g->c, mp);
-		return r != 0 ? -EIO : 0;
+		return r;
 	}
 	fmt = rg_argb_format(g);
 	if (fmt == 0)
@@ -704,11 +853,11 @@ rg_cursor(struct rg *g, const struct xs_cursor *cu, uint32_t id)
 		return -EIO;
 	pid = xcb_generate_id(g->c);
 	xcb_render_create_picture(g->c, pid, sp, fmt, 0, NULL);
-	r = rg_check(g, xcb_render_create_cursor_checked(g->c, id, pid,
-	    cu->xhot, cu->yhot));
+	r = rg_defer(g, xcb_render_create_cursor_checked(g->c, id, pid,
+	    cu->xhot, cu->yhot), "RENDER CreateCursor for 0x%x", cu->id);
 	xcb_render_free_picture(g->c, pid);
 	xcb_free_pixmap(g->c, sp);
-	return r != 0 ? -EIO : 0;
+	return r;
 }
 
 static int
@@ -736,6 +885,55 @@ rg_cursors(struct rg *g)
 }
 
 /* ---- GCs -------------------------------------------------------------------------------- */
+
+/*
+ * A font only GCs name (the server's default font, say): opened once per
+ * regeneration, directly (matched only if missing), closed at its end.
+ */
+static int
+rg_tmp_font(struct rg *g, const char *name, uint32_t *fid)
+{
+	struct xs_fontgeom geom = { 0, 0, 0, 0, 0 };
+	struct rg_tmpfont *t;
+	xcb_generic_error_t *e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < g->ntmpfonts; i++)
+		if (strcmp(g->tmpfonts[i].name, name) == 0) {
+			*fid = g->tmpfonts[i].id;
+			return 0;
+		}
+	t = realloc(g->tmpfonts, (g->ntmpfonts + 1) * sizeof *t);
+	if (t == NULL) {
+		rg_cause(g, "out of memory");
+		return -ENOMEM;
+	}
+	g->tmpfonts = t;
+	*fid = xcb_generate_id(g->c);
+	e = xcb_request_check(g->c, xcb_open_font_checked(g->c, *fid,
+	    (uint16_t)strlen(name), name));
+	if (e != NULL) {
+		free(e);
+		if ((r = rg_open_font(g, *fid, name, &geom)) < 0)
+			return r;
+	}
+	t[g->ntmpfonts].name = name;
+	t[g->ntmpfonts++].id = *fid;
+	return 0;
+}
+
+static void
+rg_tmp_fonts_close(struct rg *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntmpfonts; i++)
+		xcb_close_font(g->c, g->tmpfonts[i].id);
+	free(g->tmpfonts);
+	g->tmpfonts = NULL;
+	g->ntmpfonts = 0;
+}
 
 static int
 rg_gc(struct rg *g, const struct xs_gc *gc, uint32_t id)
@@ -766,14 +964,8 @@ rg_gc(struct rg *g, const struct xs_gc *gc, uint32_t id)
 			    strcmp(g->s->fonts[k].name, gc->font_name) == 0)
 				fid = xs_idmap_get(g->map, XS_ID_FONT,
 				    g->s->fonts[k].id);
-		if (fid == 0) {
-			struct xs_fontgeom geom = { 0, 0, 0, 0, 0 };
-
-			fid = xcb_generate_id(g->c);
-			if ((r = rg_open_font(g, fid, gc->font_name, &geom)) < 0)
-				return r;
-			want |= 1u << 31;    /* close it after use */
-		}
+		if (fid == 0 && (r = rg_tmp_font(g, gc->font_name, &fid)) < 0)
+			return r;
 		want |= 1u << XS_GC_FONT;
 	}
 	for (i = 0; i < XS_GC_NVALUES; i++) {
@@ -793,19 +985,16 @@ rg_gc(struct rg *g, const struct xs_gc *gc, uint32_t id)
 		default:              v[n++] = gc->values[i]; break;
 		}
 	}
-	r = rg_check(g, xcb_create_gc_checked(g->c, id, d->pix, mask, v));
+	r = rg_defer(g, xcb_create_gc_checked(g->c, id, d->pix, mask, v),
+	    "CreateGC for 0x%x", gc->id);
 	if (tile != 0)
 		xcb_free_pixmap(g->c, tile);
 	if (stip != 0)
 		xcb_free_pixmap(g->c, stip);
 	if (clip != 0)
 		xcb_free_pixmap(g->c, clip);
-	if (want & 1u << 31)
-		xcb_close_font(g->c, fid);
-	if (r != 0) {
-		rg_cause(g, "CreateGC for 0x%x failed (X error %d)", gc->id, r);
-		return -EIO;
-	}
+	if (r != 0)
+		return r;
 	if (gc->ndashes > 0)
 		xcb_set_dashes(g->c, id, (uint16_t)gc->values[XS_GC_DASH_OFFSET],
 		    gc->ndashes, gc->dashes);
@@ -949,15 +1138,13 @@ rg_window(struct rg *g, const struct xs_window *w)
 		v[n++] = xs_idmap_get(g->map, XS_ID_CURSOR, w->cursor);
 	}
 	id = xcb_generate_id(g->c);
-	r = rg_check(g, xcb_create_window_checked(g->c, depth, id, parent, w->x,
+	r = rg_defer(g, xcb_create_window_checked(g->c, depth, id, parent, w->x,
 	    w->y, w->width, w->height, io ? w->border_width : 0, w->cls, visual,
-	    mask, v));
+	    mask, v), "CreateWindow for 0x%x", w->id);
 	if (bgpix != 0)
 		xcb_free_pixmap(g->c, bgpix);
-	if (r != 0) {
-		rg_cause(g, "CreateWindow for 0x%x failed (X error %d)", w->id, r);
-		return -EIO;
-	}
+	if (r != 0)
+		return r;
 	return xs_idmap_add(g->map, XS_ID_WINDOW, w->id, id);
 }
 
@@ -1045,14 +1232,12 @@ rg_props(struct rg *g, const struct xs_window *w, uint32_t id)
 					vals[h[i].idx] = v;
 			}
 		}
-		r = rg_check(g, xcb_change_property_checked(g->c,
-		    XCB_PROP_MODE_REPLACE, id, name, type, 32, p->nitems, vals));
+		r = rg_defer(g, xcb_change_property_checked(g->c,
+		    XCB_PROP_MODE_REPLACE, id, name, type, 32, p->nitems, vals),
+		    "window 0x%x: ChangeProperty", w->id);
 		free(vals);
-		if (r != 0) {
-			rg_cause(g, "window 0x%x: ChangeProperty failed (X error %d)",
-			    w->id, r);
-			return -EIO;
-		}
+		if (r != 0)
+			return r;
 	}
 	return 0;
 }
@@ -1177,9 +1362,20 @@ int
 xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
     struct xs_idmap *map, char **cause)
 {
+	static const struct {
+		int       (*fn)(struct rg *);
+		const char *what;
+	} phases[] = {
+		{ rg_check_pixels, "pixel formats" }, { rg_atoms, "atoms" },
+		{ rg_colormaps, "colormaps" }, { rg_pixmaps, "pixmaps" },
+		{ rg_fonts, "fonts" }, { rg_cursors, "cursors" },
+		{ rg_gcs, "GCs" }, { rg_windows, "windows" },
+	};
 	struct rg g;
 	struct xs_regen_cb rcb = { rg_put_image_cb, &g };
 	xcb_get_input_focus_reply_t *sync;
+	uint64_t t, t0 = rg_now_us();
+	size_t k;
 	int r;
 
 	memset(&g, 0, sizeof g);
@@ -1197,23 +1393,41 @@ xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
 		rg_cause(&g, "the display has no screen");
 		return -EIO;
 	}
-	if ((r = rg_check_pixels(&g)) < 0 || (r = rg_atoms(&g)) < 0 ||
-	    (r = rg_colormaps(&g)) < 0 || (r = rg_pixmaps(&g)) < 0 ||
-	    (r = rg_fonts(&g)) < 0 || (r = rg_cursors(&g)) < 0 ||
-	    (r = rg_gcs(&g)) < 0 || (r = rg_windows(&g)) < 0 ||
+	/* requests go out phase after phase; only fonts wait (a missing one
+	 * is matched), the rest is checked once, at the end */
+	for (k = 0; k < sizeof phases / sizeof phases[0]; k++) {
+		t = rg_now_us();
+		if ((r = phases[k].fn(&g)) < 0)
+			goto fail;
+		log_debug("regenerate: %s sent in %llu us", phases[k].what,
+		    (unsigned long long)(rg_now_us() - t));
+	}
+	t = rg_now_us();
+	/* RENDER state (module captures only) once windows and pixmaps are
+	 * there: it checks its own requests */
+	if ((r = rg_settle(&g)) < 0 ||
 	    (r = xs_regen_render(c, s, map, g.screen->root, &rcb, cause)) < 0)
 		goto fail;
+	rg_tmp_fonts_close(&g);
 	rg_depths_free(&g);
 	sync = xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL);
 	free(sync);
 	if (xcb_connection_has_error(c)) {
 		rg_cause(&g, "the X connection broke during regeneration");
+		free(g.pend);
 		return -EIO;
 	}
+	log_debug("regenerate: done by the server %llu us later; %llu us in all",
+	    (unsigned long long)(rg_now_us() - t),
+	    (unsigned long long)(rg_now_us() - t0));
+	free(g.pend);
 	return 0;
 fail:
+	rg_settle(&g);
+	rg_tmp_fonts_close(&g);
 	if (cause != NULL && *cause == NULL)
 		rg_cause(&g, "regeneration failed: %s", strerror(-r));
+	free(g.pend);
 	rg_depths_free(&g);
 	xs_regen_undo(c, map);
 	return r;

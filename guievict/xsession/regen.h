@@ -27,6 +27,18 @@
  */
 int xs_regenerate(xcb_connection_t *c, const struct xs_session *s,
     struct xs_idmap *map, char **cause);
+/*
+ * Optional: fonts no GC of the session uses may be left for later.  fn
+ * gets each such font and returns the id the caller will open it under
+ * when the program first names it (the id goes into the map; nothing is
+ * sent), or 0 to have it opened now.  Loading a font is the server's
+ * slowest step of a regeneration (9 ms for xterm's 360 KB double-width
+ * font, which it draws with only for CJK text).  Process-wide, like
+ * capture's hints.
+ */
+typedef uint32_t (*xs_font_defer_fn)(void *arg, const struct xs_font *f);
+void xs_regen_set_font_defer(xs_font_defer_fn fn, void *arg);
+
 /* Frees on c every resource map names (windows, pixmaps, GCs, ...). */
 void xs_regen_undo(xcb_connection_t *c, const struct xs_idmap *map);
 /*

@@ -3,7 +3,8 @@
  * machine between a program and its X server, fed as libguievict.so feeds
  * it: the program's bytes and the server's bytes in chunks of any size,
  * through the passthrough scanners and the translating paths, with
- * requests of guimux's own injected between them.
+ * requests of guimux's own injected between them, and (mode bit 4) two
+ * of the ids as fonts not opened yet, whose first naming calls back.
  *
  * Input: 4 bytes of set-up (mode, chunk sizes, where to inject), then the
  * program's stream and the server's stream (split by the fifth byte).
@@ -33,6 +34,14 @@ fz_injected(void *arg, uint32_t tag, const uint8_t *m, size_t len)
 }
 
 static void
+fz_font_needed(void *arg, uint32_t font)
+{
+	(void)arg;
+	if (font != 0x600001 && font != 0x600002)
+		abort();		/* only the deferred ones, once each */
+}
+
+static void
 fz_setup(struct xl *x, uint8_t mode)
 {
 	xl_init(x);
@@ -48,6 +57,11 @@ fz_setup(struct xl *x, uint8_t mode)
 	xl_map_id(x, 0x400001, 0x600001);
 	xl_map_id(x, 0x400002, 0x600002);
 	xl_map_id(x, 0x3be, 0x4c1);
+	if (mode & 16) {	/* as deferred fonts (guievict's attach) */
+		u32map_put(&x->fonts_deferred, 0x600001, 1);
+		u32map_put(&x->fonts_deferred, 0x600002, 1);
+		x->on_font_needed = fz_font_needed;
+	}
 	xl_name_atom(x, 300, "WM_PROTOCOLS");
 	xl_name_atom(x, 301, "WM_DELETE_WINDOW");
 	xl_name_atom(x, 302, "_NET_WM_STATE");

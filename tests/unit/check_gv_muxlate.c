@@ -674,6 +674,128 @@ START_TEST(test_capture_hints_tracking)
 }
 END_TEST
 
+static uint32_t font_needed[4];
+static int nfont_needed;
+
+static void
+on_font_needed(void *arg, uint32_t font)
+{
+	(void)arg;
+	if (nfont_needed < 4)
+		font_needed[nfont_needed] = font;
+	nfont_needed++;
+}
+
+START_TEST(test_gc_grab_font_tracking)
+{
+	const struct xl_gcset *g;
+	uint8_t r[64];
+	struct xl x;
+
+	setup_attached(&x);
+	ck_assert_int_eq(xl_map_id(&x, 0x400020, 0x600002), 0);  /* GC */
+	ck_assert_int_eq(xl_map_id(&x, 0x400021, 0x600003), 0);  /* GC */
+	ck_assert_int_eq(xl_map_id(&x, 0x400030, 0x700001), 0);  /* font */
+	ck_assert_int_eq(xl_map_id(&x, 0x400031, 0x700002), 0);  /* font */
+	u32map_put(&x.fonts_deferred, 0x700001, 1);
+	u32map_put(&x.fonts_deferred, 0x700002, 1);
+	x.on_font_needed = on_font_needed;
+	nfont_needed = 0;
+	ck_assert_ptr_null(xl_gc_changes(&x, 0x600002));
+	/* ChangeGC(foreground 0x111, line width 3): followed, by server id */
+	memset(r, 0, sizeof r);
+	r[0] = 56;
+	le16(r + 2, 5);
+	le32(r + 4, 0x400020);
+	le32(r + 8, 0x4 | 0x10);
+	le32(r + 12, 0x111);
+	le32(r + 16, 3);
+	xl_c2s(&x, r, 20);
+	g = xl_gc_changes(&x, 0x600002);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_uint_eq(g->mask, 0x4 | 0x10);
+	ck_assert_uint_eq(g->v[2], 0x111);
+	ck_assert_uint_eq(g->v[4], 3);
+	ck_assert(!u32map_get(&x.gc_dirty, 0x600002, NULL));
+	/* later values win; a list cut short makes the GC one to probe */
+	le16(r + 2, 4);
+	le32(r + 8, 0x4);
+	le32(r + 12, 0x222);
+	xl_c2s(&x, r, 16);
+	ck_assert_uint_eq(xl_gc_changes(&x, 0x600002)->v[2], 0x222);
+	le16(r + 2, 3);
+	le32(r + 8, 0x4 | 0x8);
+	xl_c2s(&x, r, 12);
+	ck_assert(u32map_get(&x.gc_dirty, 0x600002, NULL));
+	/* a tile is not followed; nor SetDashes, SetClipRectangles, CopyGC */
+	memset(r, 0, sizeof r);
+	r[0] = 56;
+	le16(r + 2, 4);
+	le32(r + 4, 0x400021);
+	le32(r + 8, 0x400);
+	le32(r + 12, 0x400010);
+	xl_c2s(&x, r, 16);
+	ck_assert(u32map_get(&x.gc_dirty, 0x600003, NULL));
+	u32map_clear(&x.gc_dirty);
+	memset(r, 0, sizeof r);
+	r[0] = 58;			/* SetDashes(0x400021, 0, [4, 4]) */
+	le16(r + 2, 4);
+	le32(r + 4, 0x400021);
+	le16(r + 10, 2);
+	r[12] = r[13] = 4;
+	xl_c2s(&x, r, 16);
+	ck_assert(u32map_get(&x.gc_dirty, 0x600003, NULL));
+	u32map_clear(&x.gc_dirty);
+	memset(r, 0, sizeof r);
+	r[0] = 57;			/* CopyGC(0x400020 -> 0x400021, fg) */
+	le16(r + 2, 4);
+	le32(r + 4, 0x400020);
+	le32(r + 8, 0x400021);
+	le32(r + 12, 0x4);
+	xl_c2s(&x, r, 16);
+	ck_assert(u32map_get(&x.gc_dirty, 0x600003, NULL));
+	ck_assert(!u32map_get(&x.gc_dirty, 0x600002, NULL));
+	/* grabs */
+	ck_assert_int_eq(x.grabs_dirty, 0);
+	memset(r, 0, sizeof r);
+	r[0] = 34;			/* UngrabKey(any, 0x400010, any) */
+	le16(r + 2, 3);
+	le32(r + 4, 0x400010);
+	le16(r + 8, 0x8000);
+	xl_c2s(&x, r, 12);
+	ck_assert_int_eq(x.grabs_dirty, 1);
+	/* a deferred font: its first naming calls back, once, before ... */
+	memset(r, 0, sizeof r);
+	r[0] = 47;			/* QueryFont(0x400030) */
+	le16(r + 2, 2);
+	le32(r + 4, 0x400030);
+	xl_c2s(&x, r, 8);
+	ck_assert_int_eq(nfont_needed, 1);
+	ck_assert_uint_eq(font_needed[0], 0x700001);
+	ck_assert_uint_eq(rd32(r + 4), 0x700001);
+	le32(r + 4, 0x400030);
+	xl_c2s(&x, r, 8);
+	ck_assert_int_eq(nfont_needed, 1);
+	/* ... as a GC's font, too */
+	memset(r, 0, sizeof r);
+	r[0] = 56;
+	le16(r + 2, 4);
+	le32(r + 4, 0x400020);
+	le32(r + 8, 0x4000);
+	le32(r + 12, 0x400031);
+	xl_c2s(&x, r, 16);
+	ck_assert_int_eq(nfont_needed, 2);
+	ck_assert_uint_eq(font_needed[1], 0x700002);
+	ck_assert_uint_eq(x.fonts_deferred.n, 0);
+	/* an attach forgets all of it */
+	ck_assert_int_eq(xl_attach_begin(&x, 0x800000, 0x1fffff, 0x10, 200,
+	    2000), 0);
+	ck_assert_ptr_null(xl_gc_changes(&x, 0x600002));
+	ck_assert_int_eq(x.grabs_dirty, 0);
+	xl_free(&x);
+}
+END_TEST
+
 static Suite *
 muxlate_suite(void)
 {
@@ -690,6 +812,7 @@ muxlate_suite(void)
 	tcase_add_test(tc, test_extensions);
 	tcase_add_test(tc, test_partial_and_broken);
 	tcase_add_test(tc, test_capture_hints_tracking);
+	tcase_add_test(tc, test_gc_grab_font_tracking);
 	suite_add_tcase(s, tc);
 	return s;
 }
