@@ -11,7 +11,10 @@
 # throughput of one sequential read of a 256 MiB file, grep -r over
 # /usr/include, find over /usr, and a gcc build of a 40-file C project
 # with make.  Each cell is the median of BENCH_ROUNDS runs (default 5),
-# native, local() and overlay interleaved in each round.  Prints a
+# native, local() and overlay interleaved in each round.  The overlay case
+# is also measured through mergerfs (the FUSE union, Debian's package), a
+# writable branch over the read-only one, mounted by this script when FUSE
+# works here (root).  Prints a
 # markdown table (and writes it to $O/bench-flac.md) for docs/BENCHMARKS.md.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -26,7 +29,15 @@ for c in gcc make grep find; do
 	command -v "$c" >/dev/null || { echo "bench-flac: needs $c" >&2; exit 1; }
 done
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench-flac.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+MOUNTS=()
+cleanup() {
+	local m
+	for m in "${MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 # ---- the trees and the specifications ---------------------------------------
 
@@ -171,6 +182,54 @@ measure_build() {
 	done
 }
 
+# mergerfs: the same unions through FUSE (a writable branch first).
+MFS=0
+if command -v mergerfs >/dev/null 2>&1 && [ -c /dev/fuse ] &&
+    [ "$(id -u)" = 0 ]; then
+	mkdir -p "$T/m/src" "$T/m/usr" "$T/m/proj" "$T/mw" "$T/mwusr" "$T/mwp"
+	cp -a "$T/w/." "$T/mw/"
+	MFS=1
+	for pair in "$T/mw:$T/src:$T/m/src" "$T/mwusr:/usr:$T/m/usr" \
+	    "$T/mwp:$T/proj:$T/m/proj"; do
+		IFS=: read -r rw ro mnt <<<"$pair"
+		if timeout 10 mergerfs -o category.create=ff,cache.files=off \
+		    "$rw=RW:$ro=RO" "$mnt"; then
+			MOUNTS+=("$mnt")
+		else
+			MFS=0
+		fi
+	done
+fi
+MPATHS=("${PATHS[@]/#$T\/src/$T/m/src}")
+
+# measure_m NAME KIND CMD...: CMD (on the mergerfs paths) in every round.
+measure_m() {
+	local name=$1 kind=$2 v i
+	shift 2
+	for i in $(seq 1 "$ROUNDS"); do
+		if [ "$kind" = s ]; then
+			v=$(secs "$@")
+		else
+			v=$("$@" 2>/dev/null | awk '{ print $3 }')
+		fi
+		echo "$v" >>"$T/m.$name.mergerfs"
+	done
+	R[$name.mergerfs]=$(median <"$T/m.$name.mergerfs")
+}
+
+measure_m_build() {
+	local i t0 t1
+	for i in $(seq 1 "$ROUNDS"); do
+		rm -f "$T/m/proj/"*.o "$T/m/proj/prog"
+		t0=$EPOCHREALTIME
+		make -s -C "$T/m/proj" >/dev/null 2>&1
+		t1=$EPOCHREALTIME
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' \
+		    >>"$T/m.gcc.mergerfs"
+	done
+	R[gcc.mergerfs]=$(median <"$T/m.gcc.mergerfs")
+}
+
 echo "bench-flac: $ROUNDS rounds; this takes a minute or two" >&2
 cat "$T/src/big" >/dev/null	# warm the page cache
 grep -r -c zzz /usr/include >/dev/null 2>&1
@@ -181,6 +240,14 @@ measure read "$T/overlay.flac" mbs "$HB" read "$T/src/big"
 measure grep "$T/usr.flac" s grep -r -c zzzqqq /usr/include
 measure find "$T/usr.flac" s find /usr
 measure_build
+if [ "$MFS" = 1 ]; then
+	measure_m stat ns "$HB" stat 2000 "${MPATHS[@]}"
+	measure_m open ns "$HB" open 1000 "${MPATHS[@]}"
+	measure_m read mbs "$HB" read "$T/m/src/big"
+	measure_m grep s grep -r -c zzzqqq "$T/m/usr/include"
+	measure_m find s find "$T/m/usr"
+	measure_m_build
+fi
 
 # ---- the table ----------------------------------------------------------------
 
@@ -190,7 +257,7 @@ row() {
 	local label=$1 name=$2 unit=$3 scale=$4 goal=$5 better=$6
 	awk -v l="$label" -v u="$unit" -v s="$scale" -v g="$goal" -v b="$better" \
 	    -v n="${R[$name.native]}" -v lo="${R[$name.local]}" \
-	    -v ov="${R[$name.overlay]}" '
+	    -v ov="${R[$name.overlay]}" -v mf="${R[$name.mergerfs]:-}" '
 	function f(x) {
 		if (x >= 100)
 			return sprintf("%.0f", x)
@@ -202,8 +269,13 @@ row() {
 		rl = b == "high" ? n / lo : lo / n
 		ro = b == "high" ? n / ov : ov / n
 		met = (rl <= g && ro <= g) ? "met" : "MISSED"
-		printf "| %s | %s %s | %s %s | %.2f | %s %s | %.2f | <= %.1f | %s |\n",
-		    l, f(n * s), u, f(lo * s), u, rl, f(ov * s), u, ro, g, met
+		if (mf == "")
+			m = "| - | - "
+		else
+			m = sprintf("| %s %s | %.2f ", f(mf * s), u,
+			    b == "high" ? n / mf : mf / n)
+		printf "| %s | %s %s | %s %s | %.2f | %s %s | %.2f %s| <= %.1f | %s |\n",
+		    l, f(n * s), u, f(lo * s), u, rl, f(ov * s), u, ro, m, g, met
 	}'
 }
 
@@ -217,10 +289,12 @@ row() {
 	echo "tree used (most files in the read-only layer, 10 of the 60 small files"
 	echo "copied up; /usr and the C project are each the read-only layer of their"
 	echo "own union).  A ratio is flac's time over native time (for throughput,"
-	echo "native over flac): 1.00 is free."
+	echo "native over flac): 1.00 is free.  \"mergerfs\" is the same overlay through"
+	echo "mergerfs $(mergerfs --version 2>/dev/null | head -1 | awk '{ print $NF }') (FUSE; writable branch over the read-only one,"
+	echo "cache.files=off), measured in the same run; its ratio is to native too."
 	echo
-	echo "| benchmark | native | local() | ratio | overlay | ratio | goal | |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| benchmark | native | local() | ratio | overlay | ratio | mergerfs | ratio | goal | |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	row "stat, per call" stat us 0.001 2 low
 	row "open+close, per call" open us 0.001 2 low
 	row "sequential read, 256 MiB" read MB/s 1 1.1 high

@@ -15,6 +15,8 @@ pkgs=(
 	openssh-server openssh-client redis-server redis-tools nginx-light curl
 	# programs run inside flac name spaces; libssh for the sftp service
 	git vim python3 libssh-dev
+	# the FUSE union flac's overlay is compared with (make bench)
+	mergerfs
 	# X11: displays, programs to move, and the libraries guievict uses
 	xvfb xterm x11-apps x11-utils xdotool fontconfig xfonts-base
 	xfonts-75dpi xfonts-100dpi fonts-dejavu-core
