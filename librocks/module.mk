@@ -5,7 +5,7 @@ ROCKS_SRCS := librocks/real.c librocks/config.c librocks/registry.c \
               librocks/hook-socket.c librocks/hook-poll.c \
               librocks/exec.c librocks/execfmt.c librocks/hook-exec.c \
               librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c
-ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o)
+ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o) $(O)/rockd/rdproto.o
 ROCKS_SO   := $(O)/lib/librocks.so
 BINS       += $(O)/bin/rock $(O)/bin/rockctl
 LIBS_SO    += $(ROCKS_SO)

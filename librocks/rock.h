@@ -135,6 +135,8 @@ struct rocks_config {
 	uint32_t retry_ms;          /* reconnection attempts at least this often */
 	uint32_t accept_wait_ms;    /* wait for a probe's end-of-file at accept */
 	int      disabled;
+	struct sockaddr_storage via;    /* rockd for peers without rocks */
+	socklen_t vialen;               /* 0: none (fall back to plain) */
 };
 extern struct rocks_config rocks_cfg;
 void rocks_config_load(void);
@@ -194,6 +196,8 @@ int  rock_classify(struct rock *r, int wait);
 int  rock_connect(int fd, const struct sockaddr *sa, socklen_t len);
 /* After accept(): probes are answered here; others become UNDECIDED rocks. */
 int  rock_accepted(int fd, int *again);
+/* connect() through rockd to a peer without rocks (init.c); 0 or -errno. */
+int  rock_connect_via(struct rock *r, const struct sockaddr *sa, socklen_t len);
 /* The rocks enhancement for the EDP, server side. */
 int  rock_server_negotiate(struct rock *r);
 

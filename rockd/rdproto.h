@@ -1,0 +1,46 @@
+/*
+ * rdproto: the destination request a rock client sends to rockd in its
+ * general mode (docs/protocol/rockd.md).  Both messages travel inside the
+ * reliable stream, as its first bytes each way, so a move during the
+ * request is survived like any other.
+ *
+ *   client -> rockd:  hello "RKD1" v1 | frame CONNECT   (u8 family 4|6,
+ *                     addr[4|16], u16 port)
+ *   rockd -> client:  frame RESULT (u32 error: 0 or an errno; string reason)
+ *
+ * Bump RDP_VERSION and the page together when either changes.  Pure: no
+ * I/O; the decoders take untrusted bytes (fuzz: tests/fuzz/fuzz_rockd_proto.c).
+ */
+#ifndef EVICT_ROCKD_RDPROTO_H
+#define EVICT_ROCKD_RDPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/wbuf.h"
+
+#define RDP_MAGIC        0x524b4431u    /* "RKD1" */
+#define RDP_VERSION      1
+#define RDP_MSG_CONNECT  100
+#define RDP_MSG_RESULT   101
+#define RDP_REASON_MAX   128
+#define RDP_REQ_MAX      (WBUF_HELLO_LEN + FRAME_HDR_LEN + 1 + 16 + 2)
+#define RDP_RES_MAX      (FRAME_HDR_LEN + 4 + 4 + RDP_REASON_MAX)
+
+/* Appends the request for dst (AF_INET or AF_INET6 with a port). */
+int rdp_put_connect(struct wbuf *b, const struct sockaddr *dst, socklen_t len);
+/*
+ * Decodes a request from p[0..n).  Returns the bytes it took (> 0) and
+ * fills dst; 0 when more bytes are needed; -EBADMSG (bad magic, version,
+ * type or address) or -EMSGSIZE (a length over the maximum).
+ */
+int rdp_get_connect(const uint8_t *p, size_t n, struct sockaddr_storage *dst,
+    socklen_t *dstlen);
+
+int rdp_put_result(struct wbuf *b, uint32_t err, const char *reason);
+/* Like rdp_get_connect, for the answer; reason is NUL-terminated. */
+int rdp_get_result(const uint8_t *p, size_t n, uint32_t *err, char *reason,
+    size_t reasonsz);
+
+#endif
