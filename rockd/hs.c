@@ -44,6 +44,7 @@ static struct {
 	uint64_t refused;
 	uint64_t last_refusal_log;
 	uint64_t unlogged;
+	unsigned logged;            /* lines in this second */
 } hs = { .lock = PTHREAD_MUTEX_INITIALIZER, .notify = -1 };
 
 int
@@ -101,7 +102,10 @@ hs_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	return 0;
 }
 
-/* Logs a refusal, at most once a second (a flood must not flood the log). */
+/*
+ * Logs a refusal, at most 20 lines a second: a flood must not flood the
+ * log.  The next line says how many were left out.
+ */
 static void
 hs_log_refusal(const char *client, const char *why)
 {
@@ -111,16 +115,20 @@ hs_log_refusal(const char *client, const char *why)
 	pthread_mutex_lock(&hs.lock);
 	hs.refused++;
 	if (now - hs.last_refusal_log >= 1000) {
+		hs.last_refusal_log = now;
+		hs.logged = 0;
+	}
+	if (hs.logged < 20) {
 		say = 1;
+		hs.logged++;
 		skipped = hs.unlogged;
 		hs.unlogged = 0;
-		hs.last_refusal_log = now;
 	} else
 		hs.unlogged++;
 	pthread_mutex_unlock(&hs.lock);
 	if (say)
-		rd_warn("refused %s: %s (%llu more refusals not logged)", client,
-		    why, (unsigned long long)skipped);
+		rd_warn("refused %s: %s (%llu refusals not logged before)",
+		    client, why, (unsigned long long)skipped);
 }
 
 static void
@@ -416,7 +424,7 @@ hs_run(void *arg)
 	return NULL;
 drop:
 	if (cause != NULL)
-		rd_warn("%s: %s: %s; closed", h->l->name, h->client, cause);
+		hs_log_refusal(h->client, cause);
 	close(h->fd);
 	hs_done(h);
 	return NULL;
