@@ -247,8 +247,9 @@ relay_add(struct rd_ready *r)
 	s->tc = (struct tag){ .kind = TAG_CLIENT, .s = s };
 	s->ts = (struct tag){ .kind = TAG_SERVER, .s = s };
 	(void)fcntl(s->cfd, F_SETFL, fcntl(s->cfd, F_GETFL) | O_NONBLOCK);
+	/* rockd drops it at max-age; librocks' own period is the backstop */
 	if (s->is_rock && lim->max_age_s > 0 &&
-	    rocks_set_reconnect_timeout(s->cfd, lim->max_age_s) < 0)
+	    rocks_set_reconnect_timeout(s->cfd, lim->max_age_s + 5) < 0)
 		rd_warn("%s: cannot set the reconnection period: %s", s->client,
 		    strerror(errno));
 	s->cev = EPOLLIN;
@@ -347,11 +348,20 @@ relay_limits(void)
 		if (!s->is_rock || rocks_status(s->cfd, &st) < 0)
 			continue;
 		if (st.state == ROCKS_CLOSED) {
-			relay_close(s, st.reason[0] ? st.reason : "rock closed");
+			rd_warn("%s: the rock of %s gave up: %s", s->l->name,
+			    s->client, st.reason);
+			relay_close(s, "rock closed");
 			continue;
 		}
 		if (st.state != ROCKS_SUSPENDED || nv >= rl.nrock)
 			continue;
+		if (lim->max_age_s > 0 && st.suspended_ms / 1000 >= lim->max_age_s) {
+			snprintf(what, sizeof what, "suspended %llu s, max-age %u",
+			    (unsigned long long)(st.suspended_ms / 1000),
+			    lim->max_age_s);
+			relay_drop(s, what);
+			continue;
+		}
 		v[nv].s = s;
 		v[nv].ms = st.suspended_ms;
 		v[nv].mem = (s->c2s.len - s->c2s.off) + (s->s2c.len - s->s2c.off) +
