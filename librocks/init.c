@@ -265,13 +265,27 @@ init_same_addr(const struct sockaddr *a, const struct sockaddr_storage *b)
 	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
 }
 
+/* The rockd for r: rocks_set_via's, else EVICT_ROCKS_VIA's; NULL: none. */
+static const struct sockaddr_storage *
+init_via_addr(const struct rock *r, socklen_t *len)
+{
+	if (r->reapi.has_via) {
+		*len = r->reapi.vialen;
+		return r->reapi.vialen > 0 ? &r->reapi.via : NULL;
+	}
+	*len = rocks_cfg.vialen;
+	return rocks_cfg.vialen > 0 ? &rocks_cfg.via : NULL;
+}
+
 /* A peer that answered as an ordinary server, and a rockd to reach it by. */
 static int
-init_via_wanted(const struct edp_result *res, const struct sockaddr *sa,
-    socklen_t len)
+init_via_wanted(const struct rock *r, const struct edp_result *res,
+    const struct sockaddr *sa)
 {
-	(void)len;
-	if (rocks_cfg.vialen == 0 || init_same_addr(sa, &rocks_cfg.via))
+	const struct sockaddr_storage *via;
+	socklen_t vl;
+
+	if ((via = init_via_addr(r, &vl)) == NULL || init_same_addr(sa, via))
 		return 0;
 	return res->verdict == EDP_ORD_CLOSED || res->verdict == EDP_ORD_RESET ||
 	    res->verdict == EDP_ORD_DATA || res->verdict == EDP_ORD_SILENT;
@@ -377,25 +391,30 @@ out:
 int
 rock_connect_via(struct rock *r, const struct sockaddr *sa, socklen_t len)
 {
-	const struct sockaddr *via = (const struct sockaddr *)&rocks_cfg.via;
+	const struct sockaddr_storage *vs;
+	const struct sockaddr *via;
 	struct edp_config cfg;
 	struct edp_enh enh;
 	struct edp_result res;
 	char why[RDP_REASON_MAX] = "", idh[2 * ROCKS_ID_LEN + 1];
+	socklen_t vialen;
 	int fd = r->fd, rc;
 
+	if ((vs = init_via_addr(r, &vialen)) == NULL)
+		goto direct;
+	via = (const struct sockaddr *)vs;
 	if ((rc = init_fresh(fd, via->sa_family)) < 0)
 		goto direct;
 	init_config(&cfg, &enh, r);
-	rc = edp_connect(fd, via, rocks_cfg.vialen, &cfg, &res);
+	rc = edp_connect(fd, via, vialen, &cfg, &res);
 	if (rc < 0) {
-		log_once(EVLOG_WARN, "rockd %s unreachable (%s): connecting "
-		    "directly", getenv("EVICT_ROCKS_VIA"), strerror(-rc));
+		log_once(EVLOG_WARN, "the rockd to reach peers without rocks is "
+		    "unreachable (%s): connecting directly", strerror(-rc));
 		goto direct;
 	}
 	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
-		log_once(EVLOG_WARN, "EVICT_ROCKS_VIA %s does not run rocks (%s): "
-		    "connecting directly", getenv("EVICT_ROCKS_VIA"), res.reason);
+		log_once(EVLOG_WARN, "the rockd to reach peers without rocks does "
+		    "not run rocks (%s): connecting directly", res.reason);
 		edp_result_free(&res);
 		goto direct;
 	}
@@ -450,7 +469,7 @@ rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
 		log_debug("fd %d: plain connection (%s)", fd, res.reason);
-		if (init_via_wanted(&res, sa, len)) {
+		if (init_via_wanted(r, &res, sa)) {
 			edp_result_free(&res);
 			if ((rc = rock_connect_via(r, sa, len)) < 0) {
 				errno = -rc;

@@ -123,6 +123,9 @@ struct rock {
 		socklen_t  altlen;      /* 0: none */
 		uint64_t   peer_rcvd;   /* rcvd of the peer's last heartbeat */
 		int        peer_rcvd_ok;
+		int        has_via;     /* rocks_set_via, over EVICT_ROCKS_VIA */
+		struct sockaddr_storage via;
+		socklen_t  vialen;      /* 0: never through rockd */
 	} reapi;
 };
 
