@@ -271,7 +271,8 @@ hs_request(struct hs *h, struct sockaddr_storage *dst, socklen_t *dstlen,
 static int
 hs_connect_one(struct hs *h, const struct sockaddr *sa, socklen_t len, int *sfd)
 {
-	int s, err = 0, one = 1;
+	uint64_t whole = h->deadline, cto;
+	int s, err = 0, one = 1, ready;
 	socklen_t el = sizeof err;
 
 	s = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -282,7 +283,13 @@ hs_connect_one(struct hs *h, const struct sockaddr *sa, socklen_t len, int *sfd)
 		close(s);
 		return -err;
 	}
-	if (hs_wait(h, s, POLLOUT) <= 0) {
+	/* connect-timeout, within what is left of the handshake's time */
+	cto = rd_now_ms() + rd_conf.lim.connect_timeout_ms;
+	if (cto < h->deadline)
+		h->deadline = cto;
+	ready = hs_wait(h, s, POLLOUT);
+	h->deadline = whole;
+	if (ready <= 0) {
 		close(s);
 		return -ETIMEDOUT;
 	}
