@@ -492,9 +492,11 @@ rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		rock_release(r);
 		return 0;
 	}
+	(void)dns_name_of(sa, r->rname, sizeof r->rname);
 	init_hex(r->id, idh);
-	log_info("rock %d connected (id %s, client; heartbeat %u ms x %u)",
-	    fd, idh, r->hb_ms, r->hb_misses);
+	log_info("rock %d connected (id %s, client; heartbeat %u ms x %u)%s%s",
+	    fd, idh, r->hb_ms, r->hb_misses, r->rname[0] ? "; peer named " : "",
+	    r->rname);
 	return 0;
 }
 

@@ -60,6 +60,7 @@ real_fill(void)
 	REAL(setsockopt);
 	REAL(epoll_ctl);
 	REAL(fork);
+	REAL(getaddrinfo);
 	real_ok = !bad;
 	if (bad)
 		log_once(EVLOG_ERROR, "a libc function is missing; reliable "

@@ -7,6 +7,7 @@
 #ifndef EVICT_ROCKS_REAL_H
 #define EVICT_ROCKS_REAL_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -45,6 +46,8 @@ struct real_fns {
 	int     (*setsockopt)(int, int, int, const void *, socklen_t);
 	int     (*epoll_ctl)(int, int, int, struct epoll_event *);
 	pid_t   (*fork)(void);
+	int     (*getaddrinfo)(const char *, const char *,
+	    const struct addrinfo *, struct addrinfo **);
 };
 
 extern struct real_fns real;

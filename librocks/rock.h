@@ -103,6 +103,9 @@ struct rock {
 	struct rock_sockopt opts[ROCK_MAX_SOCKOPTS];
 	int            nopts;
 
+	/* the host name the program resolved to reach the peer ("": none) */
+	char           rname[256];
+
 	/* server side, before classification */
 	uint32_t       pre_bytes;   /* bytes the program wrote before it */
 
@@ -203,6 +206,13 @@ int  rock_accepted(int fd, int *again);
 int  rock_connect_via(struct rock *r, const struct sockaddr *sa, socklen_t len);
 /* The rocks enhancement for the EDP, server side. */
 int  rock_server_negotiate(struct rock *r);
+
+/* ---- host names (hook-dns.c) ------------------------------------------- */
+
+/* The name getaddrinfo() last gave sa for, into name (""): 0 or -ENOENT. */
+int  dns_name_of(const struct sockaddr *sa, char *name, size_t namesz);
+/* Resolves r->rname again; 1 with r's control address changed, else 0. */
+int  dns_reresolve(struct rock *r);
 
 /* ---- control thread (ctl.c) and reconnection (reconnect.c) ---------------- */
 
