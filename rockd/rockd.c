@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -426,6 +427,7 @@ main(int argc, char **argv)
 	};
 	const char *pending = NULL;
 	char cause[300];
+	struct rlimit nof;
 	sigset_t ss;
 	FILE *pf;
 	int opt, lvl, idx;
@@ -501,6 +503,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "rockd: nothing to do: give --listen or -f\n");
 		usage(stderr);
 		return 2;
+	}
+	/* a relayed rock costs about five descriptors (rock, its event fds, server) */
+	if (getrlimit(RLIMIT_NOFILE, &nof) == 0 && nof.rlim_cur < nof.rlim_max) {
+		nof.rlim_cur = nof.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &nof);
 	}
 	if (rd_bind() < 0)
 		return 1;
