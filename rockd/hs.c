@@ -409,6 +409,14 @@ hs_run(void *arg)
 		if (hs_request(h, &dst, &dstlen, &cause) < 0)
 			goto drop;
 		rd_addr_str((struct sockaddr *)&dst, server, sizeof server);
+		if (!rd_allowed_in(rd_conf.allow, rd_conf.nallow,
+		    (struct sockaddr *)&dst)) {
+			(void)hs_answer(h, EACCES, "destination not allowed");
+			hs_log_refusal(h->client, "destination not allowed (allow)");
+			close(h->fd);
+			hs_done(h);
+			return NULL;
+		}
 		rc = hs_connect_one(h, (struct sockaddr *)&dst, dstlen, &sfd);
 		if (hs_answer(h, rc < 0 ? -rc : 0, rc < 0 ? strerror(-rc) :
 		    "connected") < 0 && rc == 0) {

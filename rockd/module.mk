@@ -1,7 +1,7 @@
 # rockd/: the rocks proxy.  rockd runs under `rock` (it re-executes itself
 # so), so it links only its own modules and common; rdproto.o also goes
 # into librocks.so (the client side of the general mode).
-ROCKD_SRCS := rockd/rockd.c rockd/hs.c rockd/relay.c rockd/rdproto.c
+ROCKD_SRCS := rockd/rockd.c rockd/hs.c rockd/relay.c rockd/rdproto.c rockd/allow.c
 ROCKD_OBJS := $(ROCKD_SRCS:%.c=$(O)/%.o)
 BINS       += $(O)/bin/rockd
 
@@ -11,6 +11,11 @@ $(O)/bin/rockd: $(ROCKD_OBJS) $(COMMON_LIB)
 
 $(O)/tests/unit/check_rockd_proto: $(O)/tests/unit/check_rockd_proto.o \
     $(O)/rockd/rdproto.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(O)/tests/unit/check_rockd_allow: $(O)/tests/unit/check_rockd_allow.o \
+    $(O)/rockd/allow.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 

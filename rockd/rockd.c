@@ -95,6 +95,21 @@ rd_now_ms(void)
 
 /* ---- configuration ------------------------------------------------------------- */
 
+static int
+rd_add_allow(const char *s, char *cause, size_t causelen)
+{
+	if (rd_conf.nallow >= RD_MAX_ALLOW) {
+		snprintf(cause, causelen, "at most %d allow lines", RD_MAX_ALLOW);
+		return -1;
+	}
+	if (rd_allow_parse(s, &rd_conf.allow[rd_conf.nallow]) < 0) {
+		snprintf(cause, causelen, "'%s' is not ADDR or ADDR/PREFIX", s);
+		return -1;
+	}
+	rd_conf.nallow++;
+	return 0;
+}
+
 /* "HOST:PORT", "[V6]:PORT"; with need_host 0 also "PORT".  0 or -1. */
 static int
 rd_split(const char *s, char *host, size_t hostsz, char *port, size_t portsz,
@@ -239,6 +254,7 @@ rd_set(const char *name, const char *val, char *cause, size_t causelen)
  * The configuration file: one directive a line, '#' to the end of a line
  * is a comment.
  *   listen [ADDR:]PORT [to HOST:PORT]
+ *   allow ADDR[/PREFIX]   (general mode: only these destinations)
  *   plain yes|no
  *   syslog yes|no
  *   <limit> N        (the names of the long options: max-suspended ...)
@@ -274,6 +290,9 @@ rd_read_file(const char *path)
 		    (nw == 4 && strcmp(w[2], "to") == 0))) {
 			if (rd_add_listener(w[1], nw == 4 ? w[3] : NULL, cause,
 			    sizeof cause) == 0)
+				continue;
+		} else if (strcmp(w[0], "allow") == 0 && nw == 2) {
+			if (rd_add_allow(w[1], cause, sizeof cause) == 0)
 				continue;
 		} else if (strcmp(w[0], "listen") == 0) {
 			snprintf(cause, sizeof cause, "expected 'listen [ADDR:]PORT "
@@ -388,6 +407,8 @@ usage(FILE *f)
 "  -s, --syslog               log to syslog instead of stderr\n"
 "  -p, --pidfile FILE         write the process id there\n"
 "  -v, --log-level LEVEL      error, warn, info or debug (EVICT_LOG_LEVEL)\n"
+"  -a, --allow ADDR[/PREFIX]  general mode: only these destinations (repeatable;\n"
+"                             default any)\n"
 "      --plain                also relay clients that do not run rocks\n"
 "      --max-sessions N       relayed connections at once (4096)\n"
 "      --max-suspended N      suspended connections kept (1024)\n"
@@ -413,6 +434,7 @@ main(int argc, char **argv)
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "plain", no_argument, NULL, 'P' },
+		{ "allow", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-sessions", required_argument, NULL, 1000 },
 		{ "max-suspended", required_argument, NULL, 1001 },
@@ -434,7 +456,7 @@ main(int argc, char **argv)
 
 	rd_reexec(argc, argv);
 	log_init("rockd", EVLOG_INFO);
-	while ((opt = getopt_long(argc, argv, "l:t:f:dsp:v:h", lo, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:t:f:dsp:v:a:h", lo, &idx)) != -1) {
 		switch (opt) {
 		case 'l':
 			if (pending != NULL && rd_add_listener(pending, NULL,
@@ -476,6 +498,10 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			rd_conf.lim.plain = 1;
+			break;
+		case 'a':
+			if (rd_add_allow(optarg, cause, sizeof cause) < 0)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);

@@ -22,6 +22,14 @@
 #include "common/log.h"
 
 #define RD_MAX_LISTENERS 32
+#define RD_MAX_ALLOW     64
+
+/* A destination the general mode may reach: ADDR/PREFIX. */
+struct rd_allow {
+	int      family;
+	uint8_t  addr[16];
+	unsigned prefix;
+};
 
 struct rd_limits {
 	unsigned max_sessions;       /* relayed connections at once */
@@ -49,6 +57,8 @@ struct rd_conf {
 	struct rd_listener l[RD_MAX_LISTENERS];
 	int      nl;
 	struct rd_limits lim;
+	struct rd_allow allow[RD_MAX_ALLOW];
+	int      nallow;             /* 0: any destination */
 	int      daemon;
 	int      use_syslog;
 	char     pidfile[256];
@@ -76,6 +86,11 @@ void rd_log(int level, const char *func, const char *fmt, ...)
 	rd_log(EVLOG_INFO, __func__, __VA_ARGS__); } while (0)
 #define rd_debug(...) do { if (evlog_level >= EVLOG_DEBUG) \
 	rd_log(EVLOG_DEBUG, __func__, __VA_ARGS__); } while (0)
+
+/* Parses "ADDR[/PREFIX]" into a; 0 or -1. */
+int  rd_allow_parse(const char *s, struct rd_allow *a);
+/* 1 when sa is in list[0..n) (n 0: any destination). */
+int  rd_allowed_in(const struct rd_allow *list, int n, const struct sockaddr *sa);
 
 /* "1.2.3.4:80" or "[::1]:80" */
 void rd_addr_str(const struct sockaddr *sa, char *out, size_t outsz);

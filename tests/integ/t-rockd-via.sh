@@ -4,7 +4,8 @@
 # through ctypes, no environment), `rock --via`, and rocks_set_via(fd, NULL)
 # overriding the environment.  Through rockd, getpeername() answers the
 # real destination and 1 MiB goes each way intact; a rockd that is not
-# there costs a plain connection, never a failure.
+# there costs a plain connection, never a failure; a destination outside
+# rockd's --allow list fails connect() with EACCES.
 . "$(dirname "$0")/../lib.sh"
 lib_init rockd-via
 need_root
@@ -38,7 +39,10 @@ PY
 host_bg server "$T/echo.log" python3 "$T/echo.py" >/dev/null
 wait_listen server 9000 5 || fail "the echo server did not start"
 host_bg proxy "$T/rockd.log" env EVICT_LOG_LEVEL=info "$ROCKD" --listen 7000 >/dev/null
-wait_listen proxy 7000 5 || fail "rockd did not start"
+# a second rockd that may reach only 203.0.113.0/24 and ::1
+host_bg proxy "$T/rockd-allow.log" env EVICT_LOG_LEVEL=info "$ROCKD" --listen 7001 \
+    --allow 203.0.113.0/24 --allow ::1 >/dev/null
+wait_listen proxy 7000 5 && wait_listen proxy 7001 5 || fail "rockd did not start"
 
 cat >"$T/via.py" <<'PY'
 import ctypes, hashlib, os, socket, struct, sys
@@ -87,6 +91,12 @@ grep -q 'connected through rockd' "$T/off.log" && fail "rocks_set_via(NULL) stil
 run dead env --via "$P:7999"
 grep -q 'connected through rockd' "$T/dead.log" && fail "through a rockd that is not there?"
 grep -q 'unreachable' "$T/dead.log" || fail "no warning about the missing rockd"
+# a destination outside rockd's allow list: connect() fails with EACCES
+hexec client env EVICT_LOG_LEVEL=info timeout 30 "$ROCK" --via "$P:7001" python3 \
+    "$T/via.py" env "$S" "$P" >"$T/deny.out" 2>"$T/deny.log" &&
+	fail "a destination outside the allow list was reached"
+grep -q 'Errno 13' "$T/deny.log" || fail "deny: not EACCES: $(tail -2 "$T/deny.log")"
+grep -q 'destination not allowed' "$T/rockd-allow.log" || fail "the refusal was not logged"
 n=$(grep -c ' rock .* -> ' "$T/rockd.log")
 [ "$n" -eq 2 ] || fail "rockd relayed $n connections, want 2"
-pass "rocks_set_via, rock --via and rocks_set_via(NULL) work; getpeername is the destination; a missing rockd falls back"
+pass "rocks_set_via, rock --via and rocks_set_via(NULL) work; getpeername is the destination; a missing rockd falls back; --allow refuses with EACCES"
