@@ -22,6 +22,7 @@
 #include "librocks/rock.h"
 #include "rockd/rdproto.h"
 
+
 /* The third number of a tcp_wmem/tcp_rmem sysctl (the autotuning limit). */
 static size_t
 init_sysctl_max(const char *path, size_t dflt)
