@@ -12,6 +12,8 @@
  *   EVICT_ROCKS_VIA           ADDR:PORT ([ADDR6]:PORT) of a rockd: a
  *                             connection to a peer without rocks goes
  *                             through it instead of falling back
+ *   EVICT_ROCKS_RELAY         ADDR:PORT of a `rockd --relay`: where a
+ *                             suspended rock tells its peer its address
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -94,7 +96,7 @@ config_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 void
 rocks_config_load(void)
 {
-	const char *via;
+	const char *via, *relay;
 
 	rocks_cfg.hb_ms = (uint32_t)config_num("EVICT_ROCKS_HB_MS", 500, 10, 600000);
 	rocks_cfg.hb_misses = (uint32_t)config_num("EVICT_ROCKS_HB_MISSES", 5, 1, 1000);
@@ -112,5 +114,13 @@ rocks_config_load(void)
 		rocks_cfg.vialen = 0;
 		log_warn("EVICT_ROCKS_VIA=%s is not ADDR:PORT or [ADDR6]:PORT "
 		    "(numeric); connecting without rockd", via);
+	}
+	rocks_cfg.relaylen = 0;
+	relay = secure_getenv("EVICT_ROCKS_RELAY");
+	if (relay != NULL && *relay != '\0' &&
+	    config_addr(relay, &rocks_cfg.relay, &rocks_cfg.relaylen) < 0) {
+		rocks_cfg.relaylen = 0;
+		log_warn("EVICT_ROCKS_RELAY=%s is not ADDR:PORT or [ADDR6]:PORT "
+		    "(numeric); no relay", relay);
 	}
 }

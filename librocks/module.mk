@@ -5,7 +5,7 @@ ROCKS_SRCS := librocks/real.c librocks/config.c librocks/registry.c \
               librocks/hook-socket.c librocks/hook-poll.c \
               librocks/exec.c librocks/execfmt.c librocks/hook-exec.c \
               librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c \
-              librocks/hook-dns.c
+              librocks/hook-dns.c librocks/rendezvous.c
 ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o) $(O)/rockd/rdproto.o
 ROCKS_SO   := $(O)/lib/librocks.so
 BINS       += $(O)/bin/rock $(O)/bin/rockctl

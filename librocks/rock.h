@@ -143,6 +143,8 @@ struct rocks_config {
 	int      disabled;
 	struct sockaddr_storage via;    /* rockd for peers without rocks */
 	socklen_t vialen;               /* 0: none (fall back to plain) */
+	struct sockaddr_storage relay;  /* rockd --relay: a rendezvous */
+	socklen_t relaylen;             /* 0: none */
 };
 extern struct rocks_config rocks_cfg;
 void rocks_config_load(void);
@@ -213,6 +215,13 @@ int  rock_server_negotiate(struct rock *r);
 int  dns_name_of(const struct sockaddr *sa, char *name, size_t namesz);
 /* Resolves r->rname again; 1 with r's control address changed, else 0. */
 int  dns_reresolve(struct rock *r);
+
+/* ---- rendezvous through a rockd relay (rendezvous.c) ------------------------ */
+
+/* A suspended server rock tells the relay where it is, until it resumes. */
+void rdv_register_start(struct rock *r);
+/* Asks the relay where r's peer is; 1 with r's control address changed. */
+int  rdv_lookup(struct rock *r);
 
 /* ---- control thread (ctl.c) and reconnection (reconnect.c) ---------------- */
 

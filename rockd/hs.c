@@ -395,6 +395,14 @@ hs_run(void *arg)
 	is_rock = hs_classify(h, &cause);
 	if (is_rock < 0)
 		goto drop;
+	if (h->l->rendezvous) {
+		if (!is_rock)
+			rv_serve(h->fd, (struct sockaddr *)&h->peer, h->client,
+			    h->deadline);
+		close(h->fd);
+		hs_done(h);
+		return NULL;
+	}
 	if (!is_rock && !rd_conf.lim.plain) {
 		cause = "does not run rocks (rockd relays rocks only; see --plain)";
 		goto drop;

@@ -1,7 +1,8 @@
 # rockd/: the rocks proxy.  rockd runs under `rock` (it re-executes itself
 # so), so it links only its own modules and common; rdproto.o also goes
 # into librocks.so (the client side of the general mode).
-ROCKD_SRCS := rockd/rockd.c rockd/hs.c rockd/relay.c rockd/rdproto.c rockd/allow.c
+ROCKD_SRCS := rockd/rockd.c rockd/hs.c rockd/relay.c rockd/rdproto.c rockd/allow.c \
+              rockd/rendezvous.c
 ROCKD_OBJS := $(ROCKD_SRCS:%.c=$(O)/%.o)
 BINS       += $(O)/bin/rockd
 

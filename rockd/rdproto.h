@@ -28,6 +28,35 @@
 #define RDP_REQ_MAX      (WBUF_HELLO_LEN + FRAME_HDR_LEN + 1 + 16 + 2)
 #define RDP_RES_MAX      (FRAME_HDR_LEN + 4 + 4 + RDP_REASON_MAX)
 
+/*
+ * Relay (rendezvous) mode, on a `rockd --relay` port: hello "RKD1" v1 and
+ * one frame, then rockd closes (after FOUND for a LOOKUP).
+ *   REGISTER  tag[16], u16 ctl_port   a suspended server rock: "find me at
+ *                                     the address this comes from"
+ *   LOOKUP    tag[16]                 a reconnecting client rock
+ *   FOUND     u8 family (0: unknown, 4, 6), addr, u16 port
+ * The tag is HMAC(challenge key, "rocks-rendezvous" | id): the relay
+ * learns nothing of the key (docs/protocol/rockd.md).
+ */
+#define RDP_MSG_REGISTER 200
+#define RDP_MSG_LOOKUP   201
+#define RDP_MSG_FOUND    202
+#define RDP_TAG_LEN      16
+#define RDP_RV_MAX       (WBUF_HELLO_LEN + FRAME_HDR_LEN + RDP_TAG_LEN + 2)
+#define RDP_FOUND_MAX    (FRAME_HDR_LEN + 1 + 16 + 2)
+
+int rdp_put_register(struct wbuf *b, const uint8_t tag[RDP_TAG_LEN],
+    uint16_t port);
+int rdp_put_lookup(struct wbuf *b, const uint8_t tag[RDP_TAG_LEN]);
+/* A REGISTER or a LOOKUP from p[0..n): bytes taken, 0 more needed, < 0 bad. */
+int rdp_get_rendezvous(const uint8_t *p, size_t n, uint16_t *type,
+    uint8_t tag[RDP_TAG_LEN], uint16_t *port);
+/* sa NULL: not known. */
+int rdp_put_found(struct wbuf *b, const struct sockaddr *sa);
+/* *len 0 when the relay does not know. */
+int rdp_get_found(const uint8_t *p, size_t n, struct sockaddr_storage *sa,
+    socklen_t *len);
+
 /* Appends the request for dst (AF_INET or AF_INET6 with a port). */
 int rdp_put_connect(struct wbuf *b, const struct sockaddr *dst, socklen_t len);
 /*

@@ -147,6 +147,21 @@ rd_split(const char *s, char *host, size_t hostsz, char *port, size_t portsz,
 
 /* Adds a listener "[ADDR:]PORT" (to: "HOST:PORT" or NULL).  0, or -1 with cause. */
 static int
+rd_add_listener(const char *at, const char *to, char *cause, size_t causelen);
+
+static int
+rd_add_rendezvous(const char *at, char *cause, size_t causelen)
+{
+	struct rd_listener *l = &rd_conf.l[rd_conf.nl];
+
+	if (rd_add_listener(at, NULL, cause, causelen) < 0)
+		return -1;
+	l->rendezvous = 1;
+	snprintf(l->name, sizeof l->name, "%s (relay)", at);
+	return 0;
+}
+
+static int
 rd_add_listener(const char *at, const char *to, char *cause, size_t causelen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -255,6 +270,7 @@ rd_set(const char *name, const char *val, char *cause, size_t causelen)
  * is a comment.
  *   listen [ADDR:]PORT [to HOST:PORT]
  *   allow ADDR[/PREFIX]   (general mode: only these destinations)
+ *   relay [ADDR:]PORT     (a rendezvous for rocks that both moved)
  *   plain yes|no
  *   syslog yes|no
  *   <limit> N        (the names of the long options: max-suspended ...)
@@ -290,6 +306,9 @@ rd_read_file(const char *path)
 		    (nw == 4 && strcmp(w[2], "to") == 0))) {
 			if (rd_add_listener(w[1], nw == 4 ? w[3] : NULL, cause,
 			    sizeof cause) == 0)
+				continue;
+		} else if (strcmp(w[0], "relay") == 0 && nw == 2) {
+			if (rd_add_rendezvous(w[1], cause, sizeof cause) == 0)
 				continue;
 		} else if (strcmp(w[0], "allow") == 0 && nw == 2) {
 			if (rd_add_allow(w[1], cause, sizeof cause) == 0)
@@ -402,6 +421,7 @@ usage(FILE *f)
 "  -l, --listen [ADDR:]PORT   accept rock clients here (repeatable)\n"
 "  -t, --to HOST:PORT         forward the last --listen there; without it,\n"
 "                             each client names its destination (general mode)\n"
+"  -r, --relay [ADDR:]PORT    a rendezvous for rocks given EVICT_ROCKS_RELAY\n"
 "  -f, --config FILE          read listeners and limits from FILE\n"
 "  -d, --daemon               detach; log to syslog\n"
 "  -s, --syslog               log to syslog instead of stderr\n"
@@ -435,6 +455,7 @@ main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "plain", no_argument, NULL, 'P' },
 		{ "allow", required_argument, NULL, 'a' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-sessions", required_argument, NULL, 1000 },
 		{ "max-suspended", required_argument, NULL, 1001 },
@@ -456,7 +477,7 @@ main(int argc, char **argv)
 
 	rd_reexec(argc, argv);
 	log_init("rockd", EVLOG_INFO);
-	while ((opt = getopt_long(argc, argv, "l:t:f:dsp:v:a:h", lo, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:t:f:dsp:v:a:r:h", lo, &idx)) != -1) {
 		switch (opt) {
 		case 'l':
 			if (pending != NULL && rd_add_listener(pending, NULL,
@@ -501,6 +522,10 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			if (rd_add_allow(optarg, cause, sizeof cause) < 0)
+				goto bad;
+			break;
+		case 'r':
+			if (rd_add_rendezvous(optarg, cause, sizeof cause) < 0)
 				goto bad;
 			break;
 		case 'h':

@@ -51,6 +51,7 @@ struct rd_listener {
 	char     to_host[256];       /* "" for the general mode */
 	char     to_port[16];
 	char     name[300];          /* "PORT -> HOST:PORT", for logs */
+	int      rendezvous;         /* a --relay port (rendezvous.c) */
 };
 
 struct rd_conf {
@@ -105,6 +106,11 @@ struct rd_ready *hs_take_ready(void);
 unsigned hs_count(void);
 /* Refused by limits so far. */
 uint64_t hs_refused(void);
+
+/* ---- rendezvous (rendezvous.c): where suspended server rocks are ------------ */
+/* Serves one REGISTER or LOOKUP on fd (non-blocking) before deadline_ms. */
+void rv_serve(int fd, const struct sockaddr *peer, const char *client,
+    uint64_t deadline_ms);
 
 /* ---- relay (relay.c) -------------------------------------------------------- */
 int  relay_run(void);

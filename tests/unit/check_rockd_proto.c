@@ -130,6 +130,67 @@ START_TEST(test_result_round_trip)
 }
 END_TEST
 
+START_TEST(test_rendezvous_round_trip)
+{
+	uint8_t tag[RDP_TAG_LEN], got[RDP_TAG_LEN];
+	uint16_t type, port;
+	struct wbuf b;
+
+	memset(tag, 0xa5, sizeof tag);
+	wbuf_init(&b, 0);
+	ck_assert_int_eq(rdp_put_register(&b, tag, 40123), 0);
+	ck_assert_uint_eq(b.len, RDP_RV_MAX);
+	for (size_t n = 0; n < b.len; n++)
+		ck_assert_int_eq(rdp_get_rendezvous(b.data, n, &type, got, &port), 0);
+	ck_assert_int_eq(rdp_get_rendezvous(b.data, b.len, &type, got, &port),
+	    (int)b.len);
+	ck_assert_uint_eq(type, RDP_MSG_REGISTER);
+	ck_assert_uint_eq(port, 40123);
+	ck_assert_int_eq(memcmp(got, tag, sizeof tag), 0);
+	/* a REGISTER without a port */
+	b.data[b.len - 1] = 0;
+	b.data[b.len - 2] = 0;
+	ck_assert_int_eq(rdp_get_rendezvous(b.data, b.len, &type, got, &port),
+	    -EBADMSG);
+	wbuf_reset(&b);
+	ck_assert_int_eq(rdp_put_lookup(&b, tag), 0);
+	ck_assert_int_eq(rdp_get_rendezvous(b.data, b.len, &type, got, &port),
+	    (int)b.len);
+	ck_assert_uint_eq(type, RDP_MSG_LOOKUP);
+	/* a LOOKUP with trailing bytes */
+	b.data[WBUF_HELLO_LEN + 3]++;
+	ck_assert_int_eq(wbuf_put_u8(&b, 0), 0);
+	ck_assert_int_eq(rdp_get_rendezvous(b.data, b.len, &type, got, &port),
+	    -EBADMSG);
+	wbuf_free(&b);
+}
+END_TEST
+
+START_TEST(test_found_round_trip)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5555) };
+	struct sockaddr_storage got;
+	socklen_t gl = 1;
+	struct wbuf b;
+
+	inet_pton(AF_INET, "203.0.113.40", &a.sin_addr);
+	wbuf_init(&b, 0);
+	ck_assert_int_eq(rdp_put_found(&b, (struct sockaddr *)&a), 0);
+	ck_assert_int_eq(rdp_get_found(b.data, b.len - 1, &got, &gl), 0);
+	ck_assert_int_eq(rdp_get_found(b.data, b.len, &got, &gl), (int)b.len);
+	ck_assert_uint_eq(gl, sizeof a);
+	ck_assert_int_eq(memcmp(&got, &a, sizeof a), 0);
+	wbuf_reset(&b);
+	ck_assert_int_eq(rdp_put_found(&b, NULL), 0);
+	ck_assert_int_eq(rdp_get_found(b.data, b.len, &got, &gl), (int)b.len);
+	ck_assert_uint_eq(gl, 0);
+	/* an unknown family */
+	b.data[FRAME_HDR_LEN] = 5;
+	ck_assert_int_eq(rdp_get_found(b.data, b.len, &got, &gl), -EBADMSG);
+	wbuf_free(&b);
+}
+END_TEST
+
 static Suite *
 rdproto_suite(void)
 {
@@ -140,6 +201,8 @@ rdproto_suite(void)
 	tcase_add_test(tc, test_connect_v6_round_trip);
 	tcase_add_test(tc, test_connect_refuses_bad);
 	tcase_add_test(tc, test_result_round_trip);
+	tcase_add_test(tc, test_rendezvous_round_trip);
+	tcase_add_test(tc, test_found_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }
