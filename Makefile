@@ -41,6 +41,7 @@ all:
 include common/module.mk
 include edp/module.mk
 include librocks/module.mk
+include rockd/module.mk
 include flac/module.mk
 include guievict/inject/module.mk
 include guievict/xsession/module.mk
@@ -99,7 +100,8 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRCS) $(EDP_SRCS) librocks/proto.c \
-    librocks/execfmt.c librocks/ctlproto.c librocks/dgramfmt.c
+    librocks/execfmt.c librocks/ctlproto.c librocks/dgramfmt.c \
+    rockd/rdproto.c
 	@mkdir -p $(FUZZ_O)
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
@@ -111,14 +113,14 @@ lint:
 	@tools/lint.sh
 
 # ---- install --------------------------------------------------------------
-install: all install-rocks
+install: all install-rocks install-rockd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/evict \
 	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(LIBS_SO) $(DESTDIR)$(PREFIX)/lib/evict/
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 
-uninstall: uninstall-rocks
+uninstall: uninstall-rocks uninstall-rockd
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/evict/,$(notdir $(LIBS_SO)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))

@@ -28,6 +28,8 @@ usage(FILE *f)
 "  -r, --reconnect SECONDS how long to try to reconnect\n"
 "                          (EVICT_ROCKS_RECONNECT_S, 259200 = 3 days)\n"
 "  -R, --retry MS          try at least this often (EVICT_ROCKS_RETRY_MS, 1000)\n"
+"  -V, --via ADDR:PORT     reach peers without rocks through this rockd\n"
+"                          (EVICT_ROCKS_VIA; [ADDR6]:PORT for IPv6)\n"
 "  -L, --library PATH      the librocks.so to preload (EVICT_ROCKS_LIB)\n");
 }
 
@@ -107,6 +109,7 @@ main(int argc, char **argv)
 		{ "reconnect", required_argument, NULL, 'r' },
 		{ "retry", required_argument, NULL, 'R' },
 		{ "library", required_argument, NULL, 'L' },
+		{ "via", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,7 +117,7 @@ main(int argc, char **argv)
 	const char *libarg = getenv("EVICT_ROCKS_LIB");
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+v:l:b:m:r:R:L:h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+v:l:b:m:r:R:L:V:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			if (strcmp(optarg, "error") && strcmp(optarg, "warn") &&
@@ -150,6 +153,14 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			libarg = optarg;
+			break;
+		case 'V':
+			if (strchr(optarg, ':') == NULL) {
+				fprintf(stderr, "rock: --via is ADDR:PORT or "
+				    "[ADDR6]:PORT, not '%s'\n", optarg);
+				return 2;
+			}
+			setenv("EVICT_ROCKS_VIA", optarg, 1);
 			break;
 		case 'h':
 			usage(stdout);

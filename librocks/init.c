@@ -20,6 +20,7 @@
 #include "librocks/ctlsock.h"
 #include "librocks/real.h"
 #include "librocks/rock.h"
+#include "rockd/rdproto.h"
 
 
 /* The third number of a tcp_wmem/tcp_rmem sysctl (the autotuning limit). */
@@ -248,6 +249,205 @@ init_hex(const uint8_t *id, char *out)
 		sprintf(out + 2 * i, "%02x", id[i]);
 }
 
+/* ---- through rockd (EVICT_ROCKS_VIA, docs/design/rockd.md) ---------------- */
+
+static int
+init_same_addr(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->sa_family != b->ss_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+/* The rockd for r: rocks_set_via's, else EVICT_ROCKS_VIA's; NULL: none. */
+static const struct sockaddr_storage *
+init_via_addr(const struct rock *r, socklen_t *len)
+{
+	if (r->reapi.has_via) {
+		*len = r->reapi.vialen;
+		return r->reapi.vialen > 0 ? &r->reapi.via : NULL;
+	}
+	*len = rocks_cfg.vialen;
+	return rocks_cfg.vialen > 0 ? &rocks_cfg.via : NULL;
+}
+
+/* A peer that answered as an ordinary server, and a rockd to reach it by. */
+static int
+init_via_wanted(const struct rock *r, const struct edp_result *res,
+    const struct sockaddr *sa)
+{
+	const struct sockaddr_storage *via;
+	socklen_t vl;
+
+	if ((via = init_via_addr(r, &vl)) == NULL || init_same_addr(sa, via))
+		return 0;
+	return res->verdict == EDP_ORD_CLOSED || res->verdict == EDP_ORD_RESET ||
+	    res->verdict == EDP_ORD_DATA || res->verdict == EDP_ORD_SILENT;
+}
+
+/* A fresh unconnected socket of family in the place of fd; 0 or -errno. */
+static int
+init_fresh(int fd, int family)
+{
+	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD), s, rc = 0;
+
+	s = real.socket(family, SOCK_STREAM | ((fl >= 0 && (fl & O_NONBLOCK)) ?
+	    SOCK_NONBLOCK : 0), 0);
+	if (s < 0)
+		return -errno;
+	if (real.dup3(s, fd, (fdfl >= 0 && (fdfl & FD_CLOEXEC)) ? O_CLOEXEC : 0) < 0)
+		rc = -errno;
+	real.close(s);
+	return rc;
+}
+
+/* Reads exactly n bytes of the rock's stream, blocking. */
+static int
+init_rock_read(struct rock *r, uint8_t *p, size_t n)
+{
+	struct iovec iov;
+	struct msghdr msg;
+	ssize_t k;
+
+	while (n > 0) {
+		iov = (struct iovec){ .iov_base = p, .iov_len = n };
+		msg = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+		k = rock_recv(r, &msg, 0);
+		if (k == 0)
+			return -ECONNRESET;
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The destination request and rockd's answer, inside the reliable stream. */
+static int
+init_via_request(struct rock *r, const struct sockaddr *sa, socklen_t len,
+    char *why, size_t whylen)
+{
+	uint8_t res[RDP_RES_MAX];
+	struct iovec iov;
+	struct msghdr msg;
+	struct wbuf b;
+	uint32_t err = 0;
+	size_t off = 0, plen;
+	ssize_t k;
+	int rc, nb = r->nonblock;
+
+	wbuf_init(&b, RDP_REQ_MAX);
+	if ((rc = rdp_put_connect(&b, sa, len)) < 0) {
+		wbuf_free(&b);
+		return rc;
+	}
+	r->nonblock = 0;        /* the request is part of connect(): it blocks */
+	while (off < b.len) {
+		iov = (struct iovec){ .iov_base = b.data + off, .iov_len = b.len - off };
+		msg = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+		if ((k = rock_send(r, &msg, MSG_NOSIGNAL)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out;
+		}
+		off += (size_t)k;
+	}
+	if ((rc = init_rock_read(r, res, FRAME_HDR_LEN)) < 0)
+		goto out;
+	plen = (size_t)res[0] << 24 | (size_t)res[1] << 16 |
+	    (size_t)res[2] << 8 | res[3];
+	if (plen > sizeof res - FRAME_HDR_LEN) {
+		rc = -EBADMSG;
+		goto out;
+	}
+	if ((rc = init_rock_read(r, res + FRAME_HDR_LEN, plen)) < 0)
+		goto out;
+	rc = rdp_get_result(res, FRAME_HDR_LEN + plen, &err, why, whylen);
+	if (rc >= 0)
+		rc = err == 0 ? 0 : -(int)(err < 4096 ? err : ECONNREFUSED);
+out:
+	r->nonblock = nb;
+	wbuf_free(&b);
+	return rc;
+}
+
+/*
+ * The destination sa answered as an ordinary server: put in fd's place a
+ * rock to the configured rockd, which opens the connection to sa for us.
+ * getpeername() still answers sa.  When rockd cannot be reached or does
+ * not run rocks, fd is connected to sa directly, as without it.  Takes r.
+ */
+int
+rock_connect_via(struct rock *r, const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_storage *vs;
+	const struct sockaddr *via;
+	struct edp_config cfg;
+	struct edp_enh enh;
+	struct edp_result res;
+	char why[RDP_REASON_MAX] = "", idh[2 * ROCKS_ID_LEN + 1];
+	socklen_t vialen;
+	int fd = r->fd, rc;
+
+	if ((vs = init_via_addr(r, &vialen)) == NULL)
+		goto direct;
+	via = (const struct sockaddr *)vs;
+	if ((rc = init_fresh(fd, via->sa_family)) < 0)
+		goto direct;
+	init_config(&cfg, &enh, r);
+	rc = edp_connect(fd, via, vialen, &cfg, &res);
+	if (rc < 0) {
+		log_once(EVLOG_WARN, "the rockd to reach peers without rocks is "
+		    "unreachable (%s): connecting directly", strerror(-rc));
+		goto direct;
+	}
+	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
+		log_once(EVLOG_WARN, "the rockd to reach peers without rocks does "
+		    "not run rocks (%s): connecting directly", res.reason);
+		edp_result_free(&res);
+		goto direct;
+	}
+	edp_result_free(&res);
+	if ((rc = init_finish(r)) < 0 || (rc = rock_bind_fd(fd, r)) < 0) {
+		if (r->listed)
+			rock_list_del(r);
+		goto direct;
+	}
+	if ((rc = init_via_request(r, sa, len, why, sizeof why)) < 0) {
+		rock_unbind_fd(fd);
+		rock_release(r);
+		(void)init_fresh(fd, sa->sa_family);
+		log_info("fd %d: rockd could not connect: %s (%s)", fd,
+		    strerror(-rc), why);
+		return rc;
+	}
+	/* the program sees the destination, not rockd */
+	memcpy(&r->peer, sa, len);
+	r->peerlen = len;
+	init_hex(r->id, idh);
+	log_info("rock %d connected through rockd (id %s, client)", fd, idh);
+	return 0;
+direct:
+	rock_release(r);
+	if ((rc = init_fresh(fd, sa->sa_family)) < 0)
+		return rc;
+	if (real.connect(fd, sa, len) < 0)
+		return -errno;
+	return 0;
+}
+
 /*
  * The EDP on sock for r: sock is r's fd, or a private duplicate of it while
  * a non-blocking connect completes in the background (nbconnect.c).  1 when
@@ -268,12 +468,18 @@ rock_connect_edp(struct rock *r, int sock, const struct sockaddr *sa,
 		return rc;
 	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
 		log_debug("fd %d: plain connection (%s)", r->fd, res.reason);
+		if (init_via_wanted(r, &res, sa)) {
+			/* through rockd instead (blocking connects only) */
+			edp_result_free(&res);
+			return 2;
+		}
 		edp_result_free(&res);
 		return 0;
 	}
 	if (res.npre > 0 && rock_salv_put(r, res.pre, res.npre) == 0)
 		rock_salv_changed(r);
 	edp_result_free(&res);
+	(void)dns_name_of(sa, r->rname, sizeof r->rname);
 	return 1;
 }
 
@@ -292,8 +498,9 @@ rock_connect_keep(struct rock *r)
 		return rc;
 	}
 	init_hex(r->id, idh);
-	log_info("rock %d connected (id %s, client; heartbeat %u ms x %u)",
-	    r->fd, idh, r->hb_ms, r->hb_misses);
+	log_info("rock %d connected (id %s, client; heartbeat %u ms x %u)%s%s",
+	    r->fd, idh, r->hb_ms, r->hb_misses,
+	    r->rname[0] ? "; peer named " : "", r->rname);
 	return 0;
 }
 
@@ -309,6 +516,14 @@ rock_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	rc = rock_connect_edp(r, fd, sa, len);
 	if (rc == 1 && rock_connect_keep(r) == 0)
 		return 0;
+	if (rc == 2) {
+		/* an ordinary server, and a rockd to reach it by (takes r) */
+		if ((rc = rock_connect_via(r, sa, len)) < 0) {
+			errno = -rc;
+			return -1;
+		}
+		return 0;
+	}
 	rock_release(r);
 	if (rc < 0) {
 		errno = -rc;

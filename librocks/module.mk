@@ -6,8 +6,8 @@ ROCKS_SRCS := librocks/real.c librocks/config.c librocks/registry.c \
               librocks/exec.c librocks/execfmt.c librocks/hook-exec.c \
               librocks/ctlproto.c librocks/ctlsock.c librocks/reapi.c \
               librocks/keep.c librocks/nbconnect.c librocks/dgram.c \
-              librocks/dgramfmt.c
-ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o)
+              librocks/dgramfmt.c librocks/hook-dns.c librocks/rendezvous.c
+ROCKS_OBJS := $(ROCKS_SRCS:%.c=$(O)/%.o) $(O)/rockd/rdproto.o
 ROCKS_SO   := $(O)/lib/librocks.so
 BINS       += $(O)/bin/rock $(O)/bin/rockctl
 LIBS_SO    += $(ROCKS_SO)

@@ -62,6 +62,7 @@ real_fill(void)
 	REAL(fork);
 	REAL(getsockopt);
 	REAL(posix_spawn);
+	REAL(getaddrinfo);
 	real_ok = !bad;
 	if (bad)
 		log_once(EVLOG_ERROR, "a libc function is missing; reliable "

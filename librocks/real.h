@@ -7,6 +7,7 @@
 #ifndef EVICT_ROCKS_REAL_H
 #define EVICT_ROCKS_REAL_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -50,6 +51,8 @@ struct real_fns {
 	int     (*posix_spawn)(pid_t *, const char *,
 	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
 	    char *const[], char *const[]);
+	int     (*getaddrinfo)(const char *, const char *,
+	    const struct addrinfo *, struct addrinfo **);
 };
 
 extern struct real_fns real;

@@ -58,6 +58,9 @@ struct ra_pending {
 	void          *arg;
 	struct sockaddr_storage alt;
 	socklen_t      altlen;
+	int            has_via;         /* rocks_set_via: via (vialen 0: none) */
+	struct sockaddr_storage via;
+	socklen_t      vialen;
 };
 
 static struct {
@@ -367,6 +370,11 @@ reapi_adopt(struct rock *r)
 			memcpy(&r->reapi.alt, &p->alt, p->altlen);
 			r->reapi.altlen = p->altlen;
 		}
+		if (p->has_via) {
+			r->reapi.has_via = 1;
+			memcpy(&r->reapi.via, &p->via, p->vialen);
+			r->reapi.vialen = p->vialen;
+		}
 		p->used = 0;
 	}
 	pthread_mutex_unlock(&ra.lock);
@@ -575,6 +583,41 @@ rocks_set_alternate_address(int fd, const struct sockaddr *sa, socklen_t len)
 	if (queued)
 		ra_wake();
 	return 0;
+}
+
+static void
+ra_set_via(struct ra_pending *p, const void *a)
+{
+	const struct ra_alt *x = a;
+
+	p->has_via = 1;
+	memset(&p->via, 0, sizeof p->via);
+	if (x->sa != NULL)
+		memcpy(&p->via, x->sa, x->len);
+	p->vialen = x->sa != NULL ? x->len : 0;
+}
+
+ROCKS_FN int
+rocks_set_via(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct ra_alt x = { sa, 0 };
+	struct rock *r;
+	int rc;
+
+	if (sa != NULL) {
+		if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+			x.len = sizeof(struct sockaddr_in);
+		else if (sa->sa_family == AF_INET6 &&
+		    len >= sizeof(struct sockaddr_in6))
+			x.len = sizeof(struct sockaddr_in6);
+		else
+			return ra_fail(sa->sa_family == AF_INET ||
+			    sa->sa_family == AF_INET6 ? -EINVAL : -EAFNOSUPPORT);
+	}
+	if ((rc = ra_rock(fd, &r)) == 1)
+		return (rc = ra_set_pending(fd, ra_set_via, &x)) < 0 ?
+		    ra_fail(rc) : 0;
+	return ra_fail(rc < 0 && rc != -ENOTSUP ? rc : -EISCONN);
 }
 
 ROCKS_FN int

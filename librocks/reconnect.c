@@ -315,6 +315,17 @@ rc_loop(void *arg)
 		}
 		log_debug("rock %d: reconnection attempt %d: %s", r->fd, tries,
 		    strerror(-rc));
+		/* the peer's last known address fails: is the name elsewhere? */
+		if (r->rname[0] != '\0' && (rc == -ETIMEDOUT ||
+		    rc == -ECONNREFUSED || rc == -EHOSTUNREACH ||
+		    rc == -ENETUNREACH || rc == -ECONNRESET) && tries % 2 == 0 &&
+		    dns_reresolve(r) == 1)
+			continue;
+		/* or does the relay know where the peer went? */
+		if (rocks_cfg.relaylen > 0 && (rc == -ETIMEDOUT ||
+		    rc == -ECONNREFUSED || rc == -EHOSTUNREACH ||
+		    rc == -ENETUNREACH || rc == -ECONNRESET) && rdv_lookup(r) == 1)
+			continue;
 		pthread_mutex_lock(&r->st_lock);
 		if (!r->kick && r->state == ROCK_SUSPENDED) {
 			clock_gettime(CLOCK_REALTIME, &ts);

@@ -374,6 +374,8 @@ rock_suspend(struct rock *r, const char *fmt, ...)
 	pthread_mutex_unlock(&r->tx_lock);
 	if (r->role == ROCK_CLIENT)
 		reconnect_start(r);
+	else if (rocks_cfg.relaylen > 0)
+		rdv_register_start(r);
 }
 
 void

@@ -103,6 +103,9 @@ struct rock {
 	struct rock_sockopt opts[ROCK_MAX_SOCKOPTS];
 	int            nopts;
 
+	/* the host name the program resolved to reach the peer ("": none) */
+	char           rname[256];
+
 	/* server side, before classification */
 	uint32_t       pre_bytes;   /* bytes the program wrote before it */
 
@@ -123,6 +126,9 @@ struct rock {
 		socklen_t  altlen;      /* 0: none */
 		uint64_t   peer_rcvd;   /* rcvd of the peer's last heartbeat */
 		int        peer_rcvd_ok;
+		int        has_via;     /* rocks_set_via, over EVICT_ROCKS_VIA */
+		struct sockaddr_storage via;
+		socklen_t  vialen;      /* 0: never through rockd */
 	} reapi;
 };
 
@@ -135,6 +141,10 @@ struct rocks_config {
 	uint32_t retry_ms;          /* reconnection attempts at least this often */
 	uint32_t accept_wait_ms;    /* wait for a probe's end-of-file at accept */
 	int      disabled;
+	struct sockaddr_storage via;    /* rockd for peers without rocks */
+	socklen_t vialen;               /* 0: none (fall back to plain) */
+	struct sockaddr_storage relay;  /* rockd --relay: a rendezvous */
+	socklen_t relaylen;             /* 0: none */
 };
 extern struct rocks_config rocks_cfg;
 void rocks_config_load(void);
@@ -192,12 +202,16 @@ int  rock_classify(struct rock *r, int wait);
 
 /* connect() of a TCP socket: the EDP, then rocks initialization. */
 int  rock_connect(int fd, const struct sockaddr *sa, socklen_t len);
-/* Its two halves, shared with a non-blocking connect (nbconnect.c). */
+/* Its two halves, shared with a non-blocking connect (nbconnect.c).  The
+ * first returns 1 (a rock: keep it), 0 (plain), 2 (plain, and a rockd is
+ * configured to reach such a peer: rock_connect_via) or -errno. */
 int  rock_connect_edp(struct rock *r, int sock, const struct sockaddr *sa,
     socklen_t len);
 int  rock_connect_keep(struct rock *r);
 /* After accept(): probes are answered here; others become UNDECIDED rocks. */
 int  rock_accepted(int fd, int *again);
+/* connect() through rockd to a peer without rocks (init.c); 0 or -errno. */
+int  rock_connect_via(struct rock *r, const struct sockaddr *sa, socklen_t len);
 /* The rocks enhancement for the EDP, server side. */
 int  rock_server_negotiate(struct rock *r);
 
@@ -231,6 +245,20 @@ void nbc_sockopt(int fd, int level, int name, const void *val,
 void nbc_close(int fd);
 /* epfd is one of the program's epoll sets (from the epoll_ctl hook). */
 void nbc_note_epfd(int epfd);
+
+/* ---- host names (hook-dns.c) ------------------------------------------- */
+
+/* The name getaddrinfo() last gave sa for, into name (""): 0 or -ENOENT. */
+int  dns_name_of(const struct sockaddr *sa, char *name, size_t namesz);
+/* Resolves r->rname again; 1 with r's control address changed, else 0. */
+int  dns_reresolve(struct rock *r);
+
+/* ---- rendezvous through a rockd relay (rendezvous.c) ------------------------ */
+
+/* A suspended server rock tells the relay where it is, until it resumes. */
+void rdv_register_start(struct rock *r);
+/* Asks the relay where r's peer is; 1 with r's control address changed. */
+int  rdv_lookup(struct rock *r);
 
 /* ---- control thread (ctl.c) and reconnection (reconnect.c) ---------------- */
 

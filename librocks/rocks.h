@@ -152,6 +152,15 @@ ROCKS_FN int rocks_set_callbacks(int fd, rocks_callback on_suspend,
 ROCKS_FN int rocks_set_alternate_address(int fd, const struct sockaddr *sa,
     socklen_t len);
 
+/*
+ * Before connect(): when the peer turns out not to run rocks, reach it
+ * through the rockd at sa (rockd's general mode, rockd(8)) instead of
+ * making a plain connection; getpeername() still answers the peer.  sa
+ * NULL: never through rockd for this socket.  Overrides EVICT_ROCKS_VIA
+ * (`rock --via`).  EISCONN once the socket is connected.
+ */
+ROCKS_FN int rocks_set_via(int fd, const struct sockaddr *sa, socklen_t len);
+
 /* Fills *st with the rock's state, addresses, counters and cause. */
 ROCKS_FN int rocks_status(int fd, struct rocks_status *st);
 

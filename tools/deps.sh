@@ -13,6 +13,8 @@ pkgs=(
 	iproute2 iptables iputils-ping procps conntrack jq
 	# real peers the integration tests start
 	openssh-server openssh-client redis-server redis-tools nginx-light curl
+	# the plain TCP relay rockd is measured against
+	socat
 	# programs run inside flac name spaces; libssh for the sftp service
 	git vim python3 libssh-dev
 	# the FUSE union flac's overlay is compared with (make bench)

@@ -9,7 +9,7 @@ if command -v cppcheck >/dev/null; then
 	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 	    --enable=warning,portability,performance \
 	    --suppress=missingIncludeSystem -I . \
-	    common edp librocks guievict tests/helpers flac 2>&1 || rc=1
+	    common edp librocks rockd guievict tests/helpers flac 2>&1 || rc=1
 else
 	echo "lint: cppcheck is not installed (apt-get install cppcheck)" >&2
 	rc=1
