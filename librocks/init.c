@@ -469,7 +469,7 @@ rock_connect_edp(struct rock *r, int sock, const struct sockaddr *sa,
 	if (res.verdict != EDP_ENHANCED || !init_chosen(&res)) {
 		log_debug("fd %d: plain connection (%s)", r->fd, res.reason);
 		if (init_via_wanted(r, &res, sa)) {
-			/* through rockd instead (blocking connects only) */
+			/* through rockd instead (rock_connect_via) */
 			edp_result_free(&res);
 			return 2;
 		}

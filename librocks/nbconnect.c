@@ -204,10 +204,19 @@ nbc_thread(void *arg)
 	real.close(s->priv);
 	fl = fcntl(fd, F_GETFL);
 	r->nonblock = fl >= 0 && (fl & O_NONBLOCK);
-	if (rc == 1 && rock_connect_keep(r) == 0)
+	if (rc == 1 && rock_connect_keep(r) == 0) {
 		kept = r;
-	else
+	} else if (rc == 2) {
+		/* an ordinary server, and a rockd to reach it by: the rock
+		 * goes to rockd, still in this thread (it takes r) */
+		rc = rock_connect_via(r, (struct sockaddr *)&s->sa, s->salen);
+		if (rc == 0)
+			kept = rock_lookup(fd);     /* NULL: connected directly */
+		else if (rc == -EINPROGRESS)
+			rc = 0;     /* directly, non-blocking: under way */
+	} else {
 		rock_release(r);
+	}
 
 	pthread_mutex_lock(&nbc.lock);
 	nbc_apply_epoll(s, kept);

@@ -204,7 +204,8 @@ int  rock_classify(struct rock *r, int wait);
 int  rock_connect(int fd, const struct sockaddr *sa, socklen_t len);
 /* Its two halves, shared with a non-blocking connect (nbconnect.c).  The
  * first returns 1 (a rock: keep it), 0 (plain), 2 (plain, and a rockd is
- * configured to reach such a peer: rock_connect_via) or -errno. */
+ * configured to reach such a peer: rock_connect_via, also from the
+ * non-blocking connect's thread) or -errno. */
 int  rock_connect_edp(struct rock *r, int sock, const struct sockaddr *sa,
     socklen_t len);
 int  rock_connect_keep(struct rock *r);
