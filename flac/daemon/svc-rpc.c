@@ -39,44 +39,6 @@ struct rpcc {
 	size_t used;
 };
 
-static uint64_t
-rpcc_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-/* The value of attribute name="..." or name=123 in the canonical text. */
-static int
-rpcc_attr(const char *text, const char *name, char *out, size_t sz)
-{
-	size_t n = strlen(name), k = 0;
-	const char *p = text;
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == text || p[-1] == '(' || p[-1] == ' ') && p[n] == '=')
-			break;
-		p += n;
-	}
-	if (p == NULL)
-		return 0;
-	p += n + 1;
-	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"' && k + 1 < sz; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			out[k++] = *p;
-		}
-	} else {
-		while (*p != '\0' && *p != ',' && *p != ')' && k + 1 < sz)
-			out[k++] = *p++;
-	}
-	out[k] = '\0';
-	return 1;
-}
-
 static int
 rpcc_load_key(struct rpcc *c)
 {
@@ -175,7 +137,7 @@ rpcc_connect(struct rpcc *c, struct svc *s)
 	int fd = -1, r;
 	size_t got = 0;
 
-	c->last_try_ms = rpcc_now_ms();
+	c->last_try_ms = svc_now_ms();
 	memset(&hints, 0, sizeof hints);
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(c->host, c->port, &hints, &ai) != 0)
@@ -271,7 +233,7 @@ rpcc_call(struct svc *s, struct rpc_req *q, struct rpc_result *res,
 	int r;
 
 	if (c->fd < 0) {
-		if (rpcc_now_ms() - c->last_try_ms < 250 && c->last_try_ms)
+		if (svc_now_ms() - c->last_try_ms < 250 && c->last_try_ms)
 			return -ENOTCONN;
 		if ((r = rpcc_connect(c, s)) < 0)
 			return r == -EACCES ? r : -ENOTCONN;
@@ -312,11 +274,11 @@ rpc_start(struct svc *s)
 	wbuf_init(&c->in, RPC_FRAME_MAX + 65536 + FRAME_HDR_LEN);
 	wbuf_init(&c->out, RPC_FRAME_MAX + FRAME_HDR_LEN + 64);
 	s->priv = c;
-	if (!rpcc_attr(s->text, "host", c->host, sizeof c->host))
+	if (!svc_attr(s->text, "host", c->host, sizeof c->host))
 		return -EINVAL;
-	if (!rpcc_attr(s->text, "port", c->port, sizeof c->port))
+	if (!svc_attr(s->text, "port", c->port, sizeof c->port))
 		snprintf(c->port, sizeof c->port, "%d", RPC_PORT);
-	if (!rpcc_attr(s->text, "path", c->base, sizeof c->base))
+	if (!svc_attr(s->text, "path", c->base, sizeof c->base))
 		strcpy(c->base, "");
 	while (strlen(c->base) > 0 && c->base[strlen(c->base) - 1] == '/')
 		c->base[strlen(c->base) - 1] = '\0';
@@ -344,24 +306,61 @@ rpc_stop(struct svc *s)
 	s->priv = NULL;
 }
 
+/*
+ * One request under the lock.  want: the result kind the op gives (a
+ * reply of another kind is -EIO); a DATA result is copied to buf (at most
+ * max bytes).
+ */
+static int
+rpcc_do(struct svc *s, struct rpc_req *q, int want, struct rpc_result *res,
+    void *buf, size_t max)
+{
+	struct rpcc *c = s->priv;
+	struct wbuf rest;
+	int r;
+
+	pthread_mutex_lock(&c->mu);
+	r = rpcc_call(s, q, res, &rest);
+	if (r == 0 && want != RPC_R_NONE && res->kind != want)
+		r = -EIO;
+	if (r == 0 && want == RPC_R_DATA) {
+		if (res->len > max)
+			r = -EIO;
+		else
+			memcpy(buf, res->data, res->len);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return r;
+}
+
+/* A request of op on path (and path2). */
+static int
+rpcc_req(struct svc *s, struct rpc_req *q, uint16_t op, const char *path,
+    const char *path2)
+{
+	int r = 0;
+
+	memset(q, 0, sizeof *q);
+	q->op = op;
+	if (path != NULL)
+		r = rpcc_path(s, path, q->path);
+	if (r == 0 && path2 != NULL)
+		r = rpcc_path(s, path2, q->path2);
+	return r;
+}
+
 static int
 rpc_isavailable(struct svc *s, const char *root)
 {
 	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
-	int r;
+	struct rpc_req q;
 
 	(void)root;
 	if (c->keylen == 0)
 		return 0;
-	memset(&q, 0, sizeof q);
-	q.op = RPC_PING;
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	return r == 0 ? 1 : 0;
+	(void)rpcc_req(s, &q, RPC_PING, NULL, NULL);
+	return rpcc_do(s, &q, RPC_R_NONE, &res, NULL, 0) == 0 ? 1 : 0;
 }
 
 /* A path operation with no result. */
@@ -369,44 +368,26 @@ static int
 rpc_path_op(struct svc *s, uint16_t op, const char *path, const char *path2,
     uint32_t mode)
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
+	struct rpc_req q;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = op;
-	q.mode = mode;
-	if ((r = rpcc_path(s, path, q.path)) < 0 ||
-	    (path2 != NULL && (r = rpcc_path(s, path2, q.path2)) < 0))
+	if ((r = rpcc_req(s, &q, op, path, path2)) < 0)
 		return r;
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	return r;
+	q.mode = mode;
+	return rpcc_do(s, &q, RPC_R_NONE, &res, NULL, 0);
 }
 
 static int
 rpc_stat(struct svc *s, const char *path, struct stat *st)
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
+	struct rpc_req q;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = RPC_STAT;
-	if ((r = rpcc_path(s, path, q.path)) < 0)
+	if ((r = rpcc_req(s, &q, RPC_STAT, path, NULL)) < 0 ||
+	    (r = rpcc_do(s, &q, RPC_R_STAT, &res, NULL, 0)) < 0)
 		return r;
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	if (r < 0)
-		return r;
-	if (res.kind != RPC_R_STAT)
-		return -EIO;
 	memset(st, 0, sizeof *st);
 	st->st_mode = res.st.mode;
 	st->st_uid = res.st.uid;
@@ -423,91 +404,60 @@ rpc_stat(struct svc *s, const char *path, struct stat *st)
 static int
 rpc_open(struct svc *s, const char *path, int flags, mode_t mode)
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
+	struct rpc_req q;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = RPC_OPEN;
+	if ((r = rpcc_req(s, &q, RPC_OPEN, path, NULL)) < 0)
+		return r;
 	q.flags = rpc_flags_to_wire(flags);
 	q.mode = mode;
-	if ((r = rpcc_path(s, path, q.path)) < 0)
+	if ((r = rpcc_do(s, &q, RPC_R_VALUE, &res, NULL, 0)) < 0)
 		return r;
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	if (r < 0)
-		return r;
-	return res.kind == RPC_R_VALUE && res.value < 1u << 30 ?
-	    (int)res.value : -EIO;
+	return res.value < 1u << 30 ? (int)res.value : -EIO;
 }
 
 static ssize_t
 rpc_pread(struct svc *s, int h, void *buf, size_t n, uint64_t off)
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
+	struct rpc_req q;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = RPC_PREAD;
+	(void)rpcc_req(s, &q, RPC_PREAD, NULL, NULL);
 	q.handle = (uint32_t)h;
 	q.off = off;
 	q.count = (uint32_t)(n > RPC_DATA_MAX ? RPC_DATA_MAX : n);
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	if (r == 0 && (res.kind != RPC_R_DATA || res.len > q.count))
-		r = -EIO;
-	if (r == 0)
-		memcpy(buf, res.data, res.len);
-	pthread_mutex_unlock(&c->mu);
+	r = rpcc_do(s, &q, RPC_R_DATA, &res, buf, q.count);
 	return r < 0 ? r : (ssize_t)res.len;
 }
 
 static ssize_t
 rpc_pwrite(struct svc *s, int h, const void *buf, size_t n, uint64_t off)
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
+	struct rpc_req q;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = RPC_PWRITE;
+	(void)rpcc_req(s, &q, RPC_PWRITE, NULL, NULL);
 	q.handle = (uint32_t)h;
 	q.off = off;
 	q.data = buf;
 	q.count = (uint32_t)(n > RPC_DATA_MAX ? RPC_DATA_MAX : n);
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	if (r < 0)
+	if ((r = rpcc_do(s, &q, RPC_R_VALUE, &res, NULL, 0)) < 0)
 		return r;
-	return res.kind == RPC_R_VALUE && res.value <= q.count ?
-	    (ssize_t)res.value : -EIO;
+	return res.value <= q.count ? (ssize_t)res.value : -EIO;
 }
 
 static int
 rpc_handle_op(struct svc *s, uint16_t op, int h)
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
-	int r;
+	struct rpc_req q;
 
-	memset(&q, 0, sizeof q);
-	q.op = op;
+	(void)rpcc_req(s, &q, op, NULL, NULL);
 	q.handle = (uint32_t)h;
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	return r;
+	return rpcc_do(s, &q, RPC_R_NONE, &res, NULL, 0);
 }
 
 static int
@@ -522,20 +472,19 @@ rpc_close(struct svc *s, int h)
 	return rpc_handle_op(s, RPC_CLOSE, h);
 }
 
+/* The names are read from the reply under the lock, as they come. */
 static int
 rpc_readdir(struct svc *s, const char *path, svc_dirent_fn fn, void *arg)
 {
 	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
+	struct rpc_req q;
 	struct wbuf rest;
 	char name[256];
 	uint32_t i;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = RPC_READDIR;
-	if ((r = rpcc_path(s, path, q.path)) < 0)
+	if ((r = rpcc_req(s, &q, RPC_READDIR, path, NULL)) < 0)
 		return r;
 	pthread_mutex_lock(&c->mu);
 	r = rpcc_call(s, &q, &res, &rest);
@@ -581,26 +530,19 @@ static int
 rpc_setattr(struct svc *s, const char *path, mode_t mode,
     const struct timespec times[2])
 {
-	struct rpcc *c = s->priv;
-	struct rpc_req q;
 	struct rpc_result res;
-	struct wbuf rest;
+	struct rpc_req q;
 	int r;
 
-	memset(&q, 0, sizeof q);
-	q.op = RPC_SETATTR;
+	if ((r = rpcc_req(s, &q, RPC_SETATTR, path, NULL)) < 0)
+		return r;
 	q.mode = mode == (mode_t)-1 ? 0xffffffffu : (uint32_t)mode;
 	if (times != NULL) {
 		q.has_times = 1;
 		q.times[0] = times[0];
 		q.times[1] = times[1];
 	}
-	if ((r = rpcc_path(s, path, q.path)) < 0)
-		return r;
-	pthread_mutex_lock(&c->mu);
-	r = rpcc_call(s, &q, &res, &rest);
-	pthread_mutex_unlock(&c->mu);
-	return r;
+	return rpcc_do(s, &q, RPC_R_NONE, &res, NULL, 0);
 }
 
 const struct svc_ops svc_rpc_ops = {

@@ -49,44 +49,6 @@ sf_global_init(void)
 	ssh_init();
 }
 
-static uint64_t
-sf_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-/* The value of attribute name="..." or name=123 in the canonical text. */
-static int
-sf_attr(const char *text, const char *name, char *out, size_t sz)
-{
-	size_t n = strlen(name), k = 0;
-	const char *p = text;
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == text || p[-1] == '(' || p[-1] == ' ') && p[n] == '=')
-			break;
-		p += n;
-	}
-	if (p == NULL)
-		return 0;
-	p += n + 1;
-	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"' && k + 1 < sz; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			out[k++] = *p;
-		}
-	} else {
-		while (*p != '\0' && *p != ',' && *p != ')' && k + 1 < sz)
-			out[k++] = *p++;
-	}
-	out[k] = '\0';
-	return 1;
-}
-
 static void
 sf_drop(struct sf *c)
 {
@@ -155,7 +117,7 @@ sf_connect(struct sf *c, struct svc *s)
 	long timeout = SF_TIMEOUT_S;
 	int r;
 
-	c->last_try_ms = sf_now_ms();
+	c->last_try_ms = svc_now_ms();
 	if ((c->ssh = ssh_new()) == NULL)
 		return -ENOMEM;
 	sf_home_file(kh, sizeof kh, "FLAC_SFTP_KNOWN_HOSTS", ".ssh/known_hosts");
@@ -206,7 +168,7 @@ sf_ready(struct svc *s)
 		return 0;
 	if (c->ssh != NULL)
 		sf_drop(c);
-	if (c->last_try_ms != 0 && sf_now_ms() - c->last_try_ms < 250)
+	if (c->last_try_ms != 0 && svc_now_ms() - c->last_try_ms < 250)
 		return -ENOTCONN;
 	r = sf_connect(c, s);
 	return r == -EACCES ? r : r < 0 ? -ENOTCONN : 0;
@@ -277,14 +239,14 @@ sf_start(struct svc *s)
 		return -ENOMEM;
 	pthread_mutex_init(&c->mu, NULL);
 	s->priv = c;
-	if (!sf_attr(s->text, "host", c->host, sizeof c->host))
+	if (!svc_attr(s->text, "host", c->host, sizeof c->host))
 		return -EINVAL;
-	if (!sf_attr(s->text, "user", c->user, sizeof c->user))
+	if (!svc_attr(s->text, "user", c->user, sizeof c->user))
 		snprintf(c->user, sizeof c->user, "%s", u ? u : "root");
 	c->port = 22;
-	if (sf_attr(s->text, "port", port, sizeof port))
+	if (svc_attr(s->text, "port", port, sizeof port))
 		c->port = (unsigned)strtoul(port, NULL, 10);
-	if (!sf_attr(s->text, "path", c->base, sizeof c->base))
+	if (!svc_attr(s->text, "path", c->base, sizeof c->base))
 		c->base[0] = '\0';
 	while (strlen(c->base) > 0 && c->base[strlen(c->base) - 1] == '/')
 		c->base[strlen(c->base) - 1] = '\0';

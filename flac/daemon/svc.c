@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "flac/daemon/svc.h"
@@ -35,6 +36,43 @@ svc_start(struct svc *s, uint32_t id, int type, const char *text,
 	if (s->text == NULL || s->where == NULL)
 		return -ENOMEM;
 	return s->ops->start(s);
+}
+
+int
+svc_attr(const char *text, const char *name, char *out, size_t sz)
+{
+	size_t n = strlen(name), k = 0;
+	const char *p = text;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '(' || p[-1] == ' ') && p[n] == '=')
+			break;
+		p += n;
+	}
+	if (p == NULL || sz == 0)
+		return 0;
+	p += n + 1;
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"' && k + 1 < sz; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			out[k++] = *p;
+		}
+	} else {
+		while (*p != '\0' && *p != ',' && *p != ')' && k + 1 < sz)
+			out[k++] = *p++;
+	}
+	out[k] = '\0';
+	return 1;
+}
+
+uint64_t
+svc_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
 void

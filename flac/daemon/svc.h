@@ -16,6 +16,7 @@
 #ifndef FLAC_DAEMON_SVC_H
 #define FLAC_DAEMON_SVC_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -64,6 +65,12 @@ struct svc {
 	char		*where;		/* "spec.flac:3:7", for messages */
 	void		*priv;
 };
+
+/* The value of attribute name in a service's canonical text
+ * (rpc(host="a", port=7410)): 1 with it in out, 0 when it is not there. */
+int	svc_attr(const char *text, const char *name, char *out, size_t sz);
+/* Monotonic milliseconds (reconnection pacing). */
+uint64_t svc_now_ms(void);
 
 /* The ops of a service type (never NULL: unbuilt types answer EREMOTE). */
 const struct svc_ops *svc_ops_for(int type);
