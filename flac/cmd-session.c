@@ -35,7 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ipc.h"
 #include "flac/cmd.h"
+#include "flac/daemon/journal.h"
+#include "flac/daemon/proto.h"
 #include "flac/rt/fdmirror.h"
 #include "flac/rt/iosess.h"
 #include "flac/rt/rt.h"
@@ -465,6 +468,51 @@ fail:
 	return -e;
 }
 
+/*
+ * Section 5.1.5: an I/O session leaves only when its pushes are home.
+ * flacd, when it runs, pushes what its journal holds (up to 5 s); without
+ * it, entries left on disk by an earlier one count.  0, or -EBUSY with why.
+ */
+static int
+sess_pushes_home(char *why, size_t whylen)
+{
+	char path[FLACD_PATHMAX], jd[FLACD_PATHMAX + 16];
+	struct wbuf b, rep;
+	uint16_t type;
+	int32_t left = -1;
+	long n;
+	int fd;
+
+	if (flacd_sock_path(path, sizeof path, 0) < 0)
+		return 0;
+	snprintf(jd, sizeof jd, "%s.journal", path);
+	if ((fd = ipc_connect(path, 0)) >= 0) {
+		wbuf_init(&b, 64);
+		wbuf_init(&rep, 256);
+		if (flacd_enc_hello(&b) < 0 ||
+		    ipc_send_frame(fd, FLACD_HELLO, b.data, b.len) < 0 ||
+		    ipc_recv_frame(fd, &rep, &type, 256, 5000) <= 0 ||
+		    flacd_dec_hello(&rep) < 0 ||
+		    ipc_send_frame(fd, FLACD_FLUSH, NULL, 0) < 0 ||
+		    ipc_recv_frame(fd, &rep, &type, 256, 15000) <= 0 ||
+		    type != FLACD_RESULT || flacd_dec_result(&rep, &left) < 0)
+			left = -1;
+		wbuf_free(&b);
+		wbuf_free(&rep);
+		close(fd);
+	}
+	if (left < 0)
+		left = (int32_t)((n = journal_count_dir(jd)) > 0 ? n : 0);
+	if (left == 0)
+		return 0;
+	snprintf(why, whylen, "%d push%s still wait%s for %s secondary in "
+	    "flacd's journal (%.200s): not exported, so that no update is "
+	    "left behind; try again once the secondary is reachable", left,
+	    left == 1 ? "" : "es", left == 1 ? "s" : "", left == 1 ? "its" :
+	    "their", jd);
+	return -EBUSY;
+}
+
 static int
 sess_export(int argc, char **argv)
 {
@@ -486,6 +534,10 @@ sess_export(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	memset(&s, 0, sizeof s);
+	if (sess_pushes_home(why, sizeof why) < 0) {
+		fprintf(stderr, "flac: session export: %s\n", why);
+		return EXIT_USAGE;
+	}
 	if ((stopped = sess_freeze((pid_t)pid)) < 0) {
 		fprintf(stderr, "flac: session export: process %ld: %s\n", pid,
 		    strerror(-stopped));

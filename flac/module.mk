@@ -23,7 +23,8 @@ FLAC_RT_CORE_SRCS := flac/rt/path.c flac/rt/fdtab.c flac/rt/session.c \
                      flac/rt/view.c flac/rt/layer.c flac/rt/vfs.c \
                      flac/rt/dir.c flac/rt/cwd.c flac/rt/real.c \
                      flac/rt/exec.c flac/rt/fdmirror.c flac/rt/iosess.c \
-                     flac/daemon/proto.c flac/rt/dclient.c
+                     flac/daemon/proto.c flac/rt/dclient.c \
+                     flac/daemon/journalfmt.c
 FLAC_RT_CORE_OBJS := $(FLAC_RT_CORE_SRCS:%.c=$(O)/%.o)
 FLAC_RT_CORE      := $(O)/libflacrt-core.a
 FLAC_RT_HOOK_SRCS := flac/rt/init.c flac/rt/hook-open.c flac/rt/hook-stat.c \
@@ -56,8 +57,7 @@ $(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o $(FLAC_RT_CORE) \
 # daemon (flacd.c); the protocol's codec (proto.c) is in the core.
 FLACD_SRCS := flac/daemon/svc.c flac/daemon/svc-local.c flac/daemon/xfer.c \
               flac/daemon/svc-rpc.c flac/rpc/rpcproto.c \
-              flac/daemon/svc-sftp.c flac/daemon/journal.c \
-              flac/daemon/journalfmt.c
+              flac/daemon/svc-sftp.c flac/daemon/journal.c
 FLACD_SSH_CFLAGS := $(shell pkg-config --cflags libssh 2>/dev/null)
 FLACD_SSH_LIBS   := $(shell pkg-config --libs libssh 2>/dev/null)
 $(O)/flac/daemon/svc-sftp.o: ALL_CFLAGS += $(FLACD_SSH_CFLAGS)

@@ -263,6 +263,9 @@ flacd_serve(int fd, uint16_t type, struct wbuf *in, struct flacd_req *q)
 			    xfer_push(pri, q->ppath, sec, q->spath, q->vpath,
 			    q->mod, &w);
 		return flacd_reply(fd, r);
+	case FLACD_FLUSH:
+		/* before a move (5.1.5): push what waits, for up to 5 s */
+		return flacd_reply(fd, (int32_t)journal_flush_wait(5000));
 	case FLACD_LIST: {
 		struct wbuf b;
 

@@ -51,22 +51,9 @@ journal_name(const char *sec_text, const char *spath, char *out, size_t sz)
 static size_t
 journal_count(void)
 {
-	struct dirent *d;
-	size_t n = 0;
-	DIR *dir;
-	int fd = openat(jdirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n = journal_count_fd(jdirfd);
 
-	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((d = readdir(dir)) != NULL)
-		if (strlen(d->d_name) == 37 &&
-		    strcmp(d->d_name + 32, ".push") == 0)
-			n++;
-	closedir(dir);
-	return n;
+	return n > 0 ? (size_t)n : 0;
 }
 
 int
@@ -208,6 +195,54 @@ out:
 	free(buf);
 }
 
+/* One pass over the journal (the thread's and a FLUSH request's: one at
+ * a time, they share the service instances). */
+static pthread_mutex_t jflush_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+journal_flush_pass(void)
+{
+	char names[64][40];
+	struct dirent *d;
+	size_t n = 0, i;
+	DIR *dir;
+	int fd;
+
+	pthread_mutex_lock(&jflush_mu);
+	fd = openat(jdirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		pthread_mutex_unlock(&jflush_mu);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL && n < 64)
+		if (strlen(d->d_name) == 37 &&
+		    strcmp(d->d_name + 32, ".push") == 0)
+			snprintf(names[n++], sizeof names[0], "%s", d->d_name);
+	closedir(dir);
+	for (i = 0; i < n; i++)
+		journal_flush_one(names[i]);
+	pthread_mutex_unlock(&jflush_mu);
+}
+
+size_t
+journal_flush_wait(int ms)
+{
+	struct timespec ts = { 0, JOURNAL_FLUSH_MS * 1000000L };
+	int waited = 0;
+
+	if (jdirfd < 0)
+		return 0;
+	for (;;) {
+		journal_flush_pass();
+		if (journal_pending() == 0 || waited >= ms)
+			return journal_pending();
+		nanosleep(&ts, NULL);
+		waited += JOURNAL_FLUSH_MS;
+	}
+}
+
 static void *
 journal_main(void *arg)
 {
@@ -215,27 +250,8 @@ journal_main(void *arg)
 
 	(void)arg;
 	for (;;) {
-		char names[64][40];
-		struct dirent *d;
-		size_t n = 0, i;
-		DIR *dir;
-		int fd;
-
 		nanosleep(&ts, NULL);
-		fd = openat(jdirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		while ((d = readdir(dir)) != NULL && n < 64)
-			if (strlen(d->d_name) == 37 &&
-			    strcmp(d->d_name + 32, ".push") == 0)
-				snprintf(names[n++], sizeof names[0], "%s",
-				    d->d_name);
-		closedir(dir);
-		for (i = 0; i < n; i++)
-			journal_flush_one(names[i]);
+		journal_flush_pass();
 	}
 	return NULL;
 }

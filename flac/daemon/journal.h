@@ -47,5 +47,12 @@ int journal_defer(const struct svc *pri, const char *ppath,
     const struct svc *sec, const char *spath, const char *vpath);
 /* The number of entries waiting (for flacd -l and idle exit). */
 size_t journal_pending(void);
+/* Flushes now, again and again for up to ms, until nothing waits; the
+ * number of entries left. */
+size_t journal_flush_wait(int ms);
+/* The entries waiting in the journal directory dir, flacd running or not;
+ * -errno when it cannot be read (-ENOENT: none was ever made). */
+long journal_count_dir(const char *dir);
+long journal_count_fd(int dirfd);
 
 #endif

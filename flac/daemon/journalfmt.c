@@ -2,8 +2,11 @@
  * journalfmt.c: the encoding of flacd's journal entries (journal.h); pure,
  * with a fuzz target.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flac/daemon/journal.h"
 #include "flac/lang/ast.h"
@@ -58,3 +61,38 @@ journal_decode(const uint8_t *p, size_t n, struct journal_entry *e)
 	return 0;
 }
 
+
+long
+journal_count_fd(int dirfd)
+{
+	struct dirent *d;
+	long n = 0;
+	DIR *dir;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	while ((d = readdir(dir)) != NULL)
+		if (strlen(d->d_name) == 37 &&
+		    strcmp(d->d_name + 32, ".push") == 0)
+			n++;
+	closedir(dir);
+	return n;
+}
+
+long
+journal_count_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	if (fd < 0)
+		return -errno;
+	n = journal_count_fd(fd);
+	close(fd);
+	return n;
+}

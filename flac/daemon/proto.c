@@ -153,6 +153,7 @@ flacd_req_decode(uint16_t type, struct wbuf *b, struct flacd_req *r)
 			return -EBADMSG;
 		break;
 	case FLACD_LIST:
+	case FLACD_FLUSH:
 		break;
 	default:
 		return -EPROTO;

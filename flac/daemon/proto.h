@@ -44,6 +44,7 @@ enum flacd_msg {
 	FLACD_PUSH	= 201,
 	FLACD_LOAD	= 300,
 	FLACD_LIST	= 310,
+	FLACD_FLUSH	= 320,	/* push what the journal holds; RESULT: left */
 	FLACD_RESULT	= 400,
 	FLACD_LISTED	= 401,
 };

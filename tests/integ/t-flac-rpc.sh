@@ -11,7 +11,8 @@
 #   - disconnected operation: with pushpull IGNORE IGNORE, files written
 #     while the link is down wait in flacd's journal; flacd is killed
 #     (SIGKILL) and started again; when the link returns every update
-#     reaches the server (its final contents), and the time it took is noted
+#     reaches the server (its final contents), and the time it took is noted;
+#     meanwhile `flac session export` refuses (pushes pending), after it works
 #   - the server: a wrong key is refused (and logged), paths escaping the
 #     tree (.., an absolute symlink, a symlink to ../..) are refused with
 #     EXDEV, a file beside them still reads; garbage after the login closes
@@ -121,6 +122,17 @@ n=$(find "$FLACD_SOCKET.journal" -name '*.push' | wc -l)
 kill -9 "$FLACD_PID" 2>/dev/null
 wait_pid "$FLACD_PID" 5 >/dev/null 2>&1 || true
 start_flacd "$T/flacd2.log"
+# a move now would leave the updates behind (5.1.5): export refuses
+host_bg lap "$T/holder.log" env FLACD_SOCKET="$FLACD_SOCKET" "$FLAC" \
+    -f "$T/ignore.flac" -d -- python3 -c \
+    'import time; f = open("/data/j1"); print("open", flush=True); time.sleep(60)' >/dev/null
+holder=$LIB_BG_PID
+for _ in $(seq 1 50); do grep -q open "$T/holder.log" && break; sleep 0.1; done
+rc=0
+"$FLAC" session export "$holder" "$T/sess.img" >"$T/export1.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q 'still wait.*journal.*not exported' "$T/export1.out" ||
+	fail "export with pushes pending: rc $rc: $(cat "$T/export1.out")"
+[ -e "$T/sess.img" ] && fail "a refused export wrote its image"
 t0=$(lib_now_ms)
 link_up lap
 for _ in $(seq 1 100); do
@@ -137,6 +149,10 @@ t1=$(lib_now_ms)
 n=$(find "$FLACD_SOCKET.journal" -name '*.push' | wc -l)
 [ "$n" = 0 ] || fail "$n entries left in the journal"
 lib_note "ok: 3 updates made while away survived flacd's SIGKILL and reached the server $((t1 - t0)) ms after the link returned"
+"$FLAC" session export "$holder" "$T/sess.img" >"$T/export2.out" 2>&1 ||
+	fail "export once the pushes are home: $(cat "$T/export2.out")"
+stop_pid "$holder" || true
+lib_note "ok: the I/O session is not exported while pushes wait (5.1.5), and is once they are home"
 
 # ---- the server's defences ----------------------------------------------------
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/wrong"
