@@ -312,7 +312,7 @@ srv_main(void *arg)
 			close(fd);
 			continue;
 		case SRV_BANNER:
-			(void)!write(fd, "HELLO\r\n", 7);
+			(void)!send(fd, "HELLO\r\n", 7, MSG_NOSIGNAL);
 			usleep(20000);
 			close(fd);
 			continue;
@@ -321,7 +321,7 @@ srv_main(void *arg)
 		}
 		pre = 0;
 		if (s->mode == SRV_BANNER_ENH) {
-			(void)!write(fd, "HELLO\r\n", 7);
+			(void)!send(fd, "HELLO\r\n", 7, MSG_NOSIGNAL);
 			pre = 7;
 		}
 		for (tries = 0; tries < 200; tries++) {
@@ -344,7 +344,7 @@ srv_main(void *arg)
 		n = read(fd, s->got, sizeof s->got - 1);
 		if (n > 0) {
 			s->got[n] = '\0';
-			(void)!write(fd, s->got, (size_t)n);
+			(void)!send(fd, s->got, (size_t)n, MSG_NOSIGNAL);
 		}
 		close(fd);
 	}
@@ -399,7 +399,7 @@ client_run(struct srv *s, struct edp_result *res, char *echo, size_t echolen)
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	r = edp_connect(fd, (struct sockaddr *)&sa, sizeof sa, &cfg, res);
 	echo[0] = '\0';
-	if (r == 0 && write(fd, "ping\n", 5) == 5) {
+	if (r == 0 && send(fd, "ping\n", 5, MSG_NOSIGNAL) == 5) {
 		n = read(fd, echo, echolen - 1);
 		echo[n > 0 ? n : 0] = '\0';
 	}
