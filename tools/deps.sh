@@ -15,6 +15,8 @@ pkgs=(
 	openssh-server openssh-client redis-server redis-tools nginx-light curl
 	# programs run inside flac name spaces; libssh for the sftp service
 	git vim python3 libssh-dev
+	# the smb service (libsmbclient) and the Samba server its test starts
+	libsmbclient-dev samba smbclient
 	# the FUSE union flac's overlay is compared with (make bench)
 	mergerfs
 	# X11: displays, programs to move, and the libraries guievict uses

@@ -17,6 +17,8 @@ svc_ops_for(int type)
 		return &svc_rpc_ops;
 	case FLAC_SVC_SFTP:
 		return &svc_sftp_ops;
+	case FLAC_SVC_SMB:
+		return &svc_smb_ops;
 	default:
 		return &svc_absent_ops;
 	}

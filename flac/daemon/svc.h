@@ -76,5 +76,6 @@ extern const struct svc_ops svc_local_ops;
 extern const struct svc_ops svc_absent_ops;
 extern const struct svc_ops svc_rpc_ops;
 extern const struct svc_ops svc_sftp_ops;
+extern const struct svc_ops svc_smb_ops;
 
 #endif
