@@ -45,6 +45,8 @@ struct smb {
 	unsigned port;
 	SMBCCTX *ctx;
 	int up;				/* the last call reached the server */
+	int refused_said;		/* the refusal is logged once */
+	int have_cred;			/* credfile was read */
 	SMBCFILE *files[SMB_HANDLES];
 	uint64_t last_try_ms;
 	pthread_mutex_t mu;
@@ -203,6 +205,7 @@ smb_load_credentials(struct smb *c, struct svc *s, int have_user,
 	}
 	explicit_bzero(line, sizeof line);
 	fclose(f);
+	c->have_cred = r == 0;
 	return r;
 }
 
@@ -316,6 +319,17 @@ smb_err(struct svc *s, int e)
 	return -e;
 }
 
+static void
+smb_log_refusal(const struct smb *c, const struct svc *s, int e)
+{
+	log_warn("%s: %s: the server refused user '%s'%s%s (%s%s): %s; "
+	    "check the credentials", s->where, s->text,
+	    c->user[0] != '\0' ? c->user : "(anonymous)",
+	    c->domain[0] != '\0' ? " in " : "", c->domain,
+	    c->have_cred ? "credentials from " : "no credentials file ",
+	    c->credfile, strerror(e));
+}
+
 static int
 smb_connect(struct smb *c, struct svc *s)
 {
@@ -348,11 +362,9 @@ smb_connect(struct smb *c, struct svc *s)
 	if (smbc_getFunctionStat(ctx)(ctx, url, &st) < 0) {
 		e = errno;
 		if (e == EACCES || e == EPERM) {
-			log_warn("%s: %s: the server refused user '%s'%s%s "
-			    "(credentials from %s): %s", s->where, s->text,
-			    c->user[0] != '\0' ? c->user : "(anonymous)",
-			    c->domain[0] != '\0' ? " in " : "", c->domain,
-			    c->credfile, strerror(e));
+			if (!c->refused_said)
+				smb_log_refusal(c, s, e);
+			c->refused_said = 1;
 			smb_drop(c);
 			return -EACCES;
 		}
@@ -361,6 +373,7 @@ smb_connect(struct smb *c, struct svc *s)
 		return smb_is_link_error(e) ? -ENOTCONN : -e;
 	}
 	c->up = 1;
+	c->refused_said = 0;
 	log_info("%s: %s: connected as '%s'", s->where, s->text,
 	    c->user[0] != '\0' ? c->user : "(anonymous)");
 	return 0;

@@ -12,6 +12,8 @@
 #     the primary and the push waits in flacd's journal; the link up: the
 #     journalled push reaches the server (the delay is noted)
 #   - a wrong password is refused (and logged), nothing is pulled
+#   - the server killed under a connected flacd: FAIL gives ENOTCONN, IGNORE
+#     the primary's copy, and flacd goes on
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
@@ -71,8 +73,10 @@ EOF
 PW=flac-$RANDOM-$RANDOM
 printf '%s\n%s\n' "$PW" "$PW" | smbpasswd -c "$T/smb.conf" -a -s root >"$T/smbpasswd.out" 2>&1 ||
 	fail "smbpasswd: $(cat "$T/smbpasswd.out")"
+# its own process group (setsid): smbd signals its group when it ends
 host_bg srv "$T/smbd.out" setsid "$SMBD" --foreground --no-process-group \
     -l "$S" -s "$T/smb.conf" >/dev/null
+SMBD_PID=$LIB_BG_PID
 wait_listen srv 445 10 || fail "smbd does not listen: $(cat "$T/smbd.out" "$S/log.smbd" 2>/dev/null | tail -5)"
 
 umask 077
@@ -88,10 +92,12 @@ printf 'root overlay(extendtree(transfer(subtree(local(), %s), smb(share="\\\\%s
 start_flacd() {	# start_flacd SOCKET CREDENTIALS LOG
 	host_bg lap "$3" env FLACD_SOCKET="$1" FLAC_SMB_CREDENTIALS="$2" \
 	    HOME="$T" "$FLACD" -F -s "$1" -v >/dev/null
+	FLACD_PID=$LIB_BG_PID
 	for _ in $(seq 1 50); do [ -S "$1" ] && break; sleep 0.1; done
 	[ -S "$1" ] || fail "flacd does not listen: $(cat "$3")"
 }
 start_flacd "$T/flacd.sock" "$T/cred" "$T/flacd.log"
+FLACD1_PID=$FLACD_PID
 run() {	# run OUT SPEC [SOCKET] -- CMD...: in lap, under flac -d
 	local out=$1 s=$2 sock=$T/flacd.sock
 	shift 2
@@ -145,4 +151,16 @@ grep -q 'must not come' "$T/o6" && fail "a wrong password was accepted"
 grep -q '^rc=0' "$T/o6" && fail "reading with a wrong password succeeded: $(cat "$T/o6")"
 grep -q "the server refused user 'root'" "$T/flacd2.log" ||
 	fail "the refused login is not logged: $(tail -3 "$T/flacd2.log")"
-pass "smb: pull and push byte-exact, FAIL/IGNORE while away, the journalled push after, a wrong password refused"
+lib_note "ok: a wrong password refused and logged"
+
+run "$T/o7" fail -- cat /data/docs/note
+grep -q 'nested on the server' "$T/o7" || fail "before the server goes: $(cat "$T/o7")"
+kill -TERM -- -"$SMBD_PID" 2>/dev/null
+wait_pid "$SMBD_PID" 5 >/dev/null 2>&1 || kill -KILL -- -"$SMBD_PID" 2>/dev/null
+run "$T/o8" fail -- cat /data/docs/note
+grep -q 'not connected' "$T/o8" || fail "FAIL with the server gone: $(cat "$T/o8"; tail -3 "$T/flacd.log")"
+run "$T/o9" ignore -- cat /data/docs/note
+grep -q 'nested on the server' "$T/o9" && grep -q '^rc=0' "$T/o9" ||
+	fail "IGNORE with the server gone: $(cat "$T/o9")"
+kill -0 "$FLACD1_PID" 2>/dev/null || fail "flacd did not survive the server's end: $(tail -5 "$T/flacd.log")"
+pass "smb: pull and push byte-exact, FAIL/IGNORE while away, the journalled push after, a wrong password refused, the server's end survived"
