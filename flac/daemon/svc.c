@@ -1,4 +1,4 @@
-/* svc: service instances, and the table for services not built yet. */
+/* svc: service instances, and the table for a type that is not built. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +49,7 @@ svc_stop(struct svc *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* ---- services that are not built yet: every call answers EREMOTE ------ */
+/* ---- a type that is not built: every call answers EREMOTE -------------- */
 
 static int
 absent_start(struct svc *s)
