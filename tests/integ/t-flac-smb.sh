@@ -7,11 +7,13 @@
 # credentials file ($FLAC_SMB_CREDENTIALS, 0600) and programs under
 # `flac -f -d` with a transfer whose secondary is smb(share="\\SRV\share").
 #   - pull on open: a 1 MiB file and a nested one, byte-exact
-#   - push on close: cp and a shell redirection reach the server
+#   - push on close: cp and a shell redirection reach the server, also
+#     over an existing file and under a name with a space, %, # and UTF-8
 #   - the link down: FAIL fails the open (ENOTCONN), IGNORE goes on with
 #     the primary and the push waits in flacd's journal; the link up: the
 #     journalled push reaches the server (the delay is noted)
-#   - a wrong password is refused (and logged), nothing is pulled
+#   - a wrong password is refused (and logged), nothing is pulled; a
+#     credentials file readable by others is not used (and that is logged)
 #   - the server killed under a connected flacd: FAIL gives ENOTCONN, IGNORE
 #     the primary's copy, and flacd goes on
 set -u
@@ -83,6 +85,8 @@ umask 077
 printf 'username = root\npassword = %s\ndomain = EVICTTEST\n' "$PW" >"$T/cred"
 printf 'username = root\npassword = not-%s\n' "$PW" >"$T/cred-wrong"
 umask 022
+cp "$T/cred" "$T/cred-open"
+chmod 644 "$T/cred-open"
 P=$T/pri
 mkdir -p "$P"
 printf 'root overlay(extendtree(transfer(subtree(local(), %s), smb(share="\\\\%s\\share"), pushpull, FAIL, FAIL), /data), local())\n' \
@@ -115,8 +119,9 @@ grep -q 'nested on the server' "$T/o1" || fail "nested file: $(cat "$T/o1")"
 lib_note "ok: pull on open, byte-exact"
 
 head -c 300000 /dev/urandom >"$T/src"
-run "$T/o2" fail -- sh -c "cp $T/src /data/pushed; echo written >/data/docs/new"
+run "$T/o2" fail -- sh -c "cp $T/src /data/pushed; echo written >/data/docs/new; echo odd >'/data/docs/a b%20#é.txt'"
 grep -q '^rc=0' "$T/o2" || fail "writing through smb: $(cat "$T/o2"; tail -5 "$T/flacd.log")"
+[ "$(cat "$R/docs/a b%20#é.txt" 2>/dev/null)" = odd ] || fail "a name with a space, %, # and UTF-8: $(ls "$R/docs")"
 [ "$(sha "$R/pushed")" = "$(sha "$T/src")" ] || fail "cp's file did not reach the server intact"
 [ "$(cat "$R/docs/new" 2>/dev/null)" = written ] || fail "the shell's file did not reach the server"
 run "$T/o2b" fail -- sh -c "echo rewritten >/data/docs/new"
@@ -151,7 +156,12 @@ grep -q 'must not come' "$T/o6" && fail "a wrong password was accepted"
 grep -q '^rc=0' "$T/o6" && fail "reading with a wrong password succeeded: $(cat "$T/o6")"
 grep -q "the server refused user 'root'" "$T/flacd2.log" ||
 	fail "the refused login is not logged: $(tail -3 "$T/flacd2.log")"
-lib_note "ok: a wrong password refused and logged"
+start_flacd "$T/flacd3.sock" "$T/cred-open" "$T/flacd3.log"
+run "$T/o6b" fail "$T/flacd3.sock" -- cat /data/docs/guarded
+grep -q 'must not come' "$T/o6b" && fail "a credentials file readable by others was used"
+grep -q "credentials .*/cred-open are readable by others (chmod 600 it): not used" "$T/flacd3.log" ||
+	fail "the open credentials file is not reported: $(tail -3 "$T/flacd3.log")"
+lib_note "ok: a wrong password refused and logged; a credentials file readable by others not used"
 
 run "$T/o7" fail -- cat /data/docs/note
 grep -q 'nested on the server' "$T/o7" || fail "before the server goes: $(cat "$T/o7")"
