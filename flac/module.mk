@@ -89,6 +89,13 @@ $(O)/tests/helpers/flac-rpc-probe: $(O)/tests/helpers/flac-rpc-probe.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# Runs one service's operations against a real server (t-flac-smb).
+$(O)/tests/helpers/flac-svc-probe: $(O)/tests/helpers/flac-svc-probe.o \
+    $(FLACD_LIB) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(FLACD_SSH_LIBS) \
+	    $(FLACD_SMB_LIBS) -ldl
+
 # Unit tests of flac link the language library, not libedp.  The shorter
 # stem makes GNU make prefer this rule over tests/module.mk's check_%.
 FLAC_UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,\

@@ -12,6 +12,10 @@
 #   - the link down: FAIL fails the open (ENOTCONN), IGNORE goes on with
 #     the primary and the push waits in flacd's journal; the link up: the
 #     journalled push reaches the server (the delay is noted)
+#   - every operation of the service (flac-svc-probe): mkdir, put (pwrite
+#     in pieces, fsync, close), stat, readdir, rename over an existing
+#     file, setattr (times), get (pread), unlink, rmdir, and the errnos of
+#     a missing file and of a directory that is not empty
 #   - a wrong password is refused (and logged), nothing is pulled; a
 #     credentials file readable by others is not used (and that is logged)
 #   - the server killed under a connected flacd: FAIL gives ENOTCONN, IGNORE
@@ -27,7 +31,8 @@ SMBD=/usr/sbin/smbd
 need_cmd smbpasswd
 FLAC=$PWD/$O/bin/flac
 FLACD=$PWD/$O/bin/flacd
-for f in "$FLAC" "$FLACD"; do
+PROBE=$PWD/$O/tests/helpers/flac-svc-probe
+for f in "$FLAC" "$FLACD" "$PROBE"; do
 	[ -x "$f" ] || fail "build first ($f)"
 done
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
@@ -127,6 +132,49 @@ grep -q '^rc=0' "$T/o2" || fail "writing through smb: $(cat "$T/o2"; tail -5 "$T
 run "$T/o2b" fail -- sh -c "echo rewritten >/data/docs/new"
 [ "$(cat "$R/docs/new" 2>/dev/null)" = rewritten ] || fail "a push over an existing file: $(cat "$T/o2b")"
 lib_note "ok: push on close, byte-exact, over an existing file too"
+
+# ---- every operation, directly ------------------------------------------------
+head -c 250000 /dev/urandom >"$T/p-src"
+echo old >"$T/p-old"
+hexec lap env FLAC_SMB_CREDENTIALS="$T/cred" HOME="$T" "$PROBE" \
+    "smb(share=\"\\\\$SRV\\share\")" avail mkdir /pd mkdir /pd/sub \
+    put /pd/f "$T/p-src" put /pd/g "$T/p-old" stat /pd/f ls /pd \
+    rename /pd/f /pd/g utime /pd/g 0644 1600000000 stat /pd/g \
+    get /pd/g "$T/p-got" stat /pd/f unlink /pd/nothing rmdir /pd \
+    unlink /pd/g rmdir /pd/sub rmdir /pd stat /pd >"$T/probe.out" 2>&1 ||
+	fail "flac-svc-probe: $(cat "$T/probe.out")"
+want="avail 1
+mkdir 0
+mkdir 0
+put 250000
+put 4
+stat 0 size 250000 file mtime *
+ls
+  f
+  g
+  sub
+ls 0
+rename 0
+utime 0
+stat 0 size 250000 file mtime 1600000000
+get 250000
+stat -2
+unlink -2
+rmdir -39
+unlink 0
+rmdir 0
+rmdir 0
+stat -2"
+# the first stat's mtime is the server's clock; ls names in any order
+got=$(sed '0,/^stat 0 size 250000 file mtime [0-9]/s/^\(stat 0 size 250000 file mtime\) [0-9][0-9]*$/\1 */' "$T/probe.out" |
+    awk '/^ls$/ { print; inls = 1; next }
+	inls && /^  / { names = names $0 "\n"; next }
+	inls { printf "%s", names | "sort"; close("sort"); inls = 0 }
+	{ print }')
+[ "$got" = "$want" ] || fail "the service's operations: $(diff <(echo "$want") <(echo "$got"))"
+[ "$(sha "$T/p-got")" = "$(sha "$T/p-src")" ] || fail "put then get through the service differs"
+[ -e "$R/pd" ] && fail "rmdir left $R/pd"
+lib_note "ok: every operation of the service against smbd (probe)"
 
 link_down lap
 run "$T/o3" fail -- cat /data/docs/note
