@@ -37,6 +37,7 @@
 #define SMB_TIMEOUT_MS  3000
 #define SMB_RETRY_MS    250
 #define SMB_IO_MAX      65536
+#define SMB_DEAD_MAX    4
 
 struct smb {
 	char host[256], share[256], dir[1024];
@@ -44,6 +45,8 @@ struct smb {
 	char credfile[1024];
 	unsigned port;
 	SMBCCTX *ctx;
+	SMBCCTX *dead[SMB_DEAD_MAX];	/* contexts whose link died */
+	int ndead;
 	int up;				/* the last call reached the server */
 	int refused_said;		/* the refusal is logged once */
 	int have_cred;			/* credfile was read */
@@ -227,9 +230,23 @@ smb_auth_fn(SMBCCTX *ctx, const char *srv, const char *shr, char *wg,
 		snprintf(pw, (size_t)pwlen, "%s", c->password);
 }
 
-/* Forgets the context and its open files (lock held). */
+/* Frees the contexts put aside when their link died (lock held). */
 static void
-smb_drop(struct smb *c)
+smb_free_dead(struct smb *c)
+{
+	while (c->ndead > 0)
+		smbc_free_context(c->dead[--c->ndead], 1);
+}
+
+/*
+ * Forgets the context and its open files (lock held).  Freeing a context
+ * says goodbye to the server (a tree disconnect per connection), which
+ * waits out the whole timeout when the link is dead: such a context
+ * (link_dead) is put aside and freed once a new one has connected, so
+ * the call that found the link dead answers at once.
+ */
+static void
+smb_drop(struct smb *c, int link_dead)
 {
 	int i;
 
@@ -237,7 +254,10 @@ smb_drop(struct smb *c)
 		return;
 	for (i = 0; i < SMB_HANDLES; i++)
 		c->files[i] = NULL;
-	smbc_free_context(c->ctx, 1);
+	if (link_dead && c->ndead < SMB_DEAD_MAX)
+		c->dead[c->ndead++] = c->ctx;
+	else
+		smbc_free_context(c->ctx, 1);
 	c->ctx = NULL;
 	c->up = 0;
 }
@@ -312,7 +332,7 @@ smb_err(struct svc *s, int e)
 		if (c->up)
 			log_warn("%s: %s: connection lost (%s)", s->where,
 			    s->text, strerror(e));
-		smb_drop(c);
+		smb_drop(c, 1);
 		c->last_try_ms = smb_now_ms();
 		return -ENOTCONN;
 	}
@@ -365,15 +385,16 @@ smb_connect(struct smb *c, struct svc *s)
 			if (!c->refused_said)
 				smb_log_refusal(c, s, e);
 			c->refused_said = 1;
-			smb_drop(c);
+			smb_drop(c, 0);
 			return -EACCES;
 		}
 		log_debug("%s: %s: %s", s->where, s->text, strerror(e));
-		smb_drop(c);
+		smb_drop(c, 0);
 		return smb_is_link_error(e) ? -ENOTCONN : -e;
 	}
 	c->up = 1;
 	c->refused_said = 0;
+	smb_free_dead(c);
 	log_info("%s: %s: connected as '%s'", s->where, s->text,
 	    c->user[0] != '\0' ? c->user : "(anonymous)");
 	return 0;
@@ -455,7 +476,10 @@ smb_stop(struct svc *s)
 	if (c == NULL)
 		return;
 	smb_lock(s);
-	smb_drop(c);
+	smb_drop(c, 0);
+	if (c->ndead > 0)
+		log_debug("%s: %s: %d context(s) of a dead link left unfreed",
+		    s->where, s->text, c->ndead);
 	smb_unlock(s);
 	explicit_bzero(c->password, sizeof c->password);
 	pthread_mutex_destroy(&c->mu);

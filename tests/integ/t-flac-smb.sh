@@ -18,6 +18,8 @@
 #     a missing file and of a directory that is not empty
 #   - a wrong password is refused (and logged), nothing is pulled; a
 #     credentials file readable by others is not used (and that is logged)
+#   - packets dropped under a connected flacd: ENOTCONN within the
+#     service's timeout, then back
 #   - the server killed under a connected flacd: FAIL gives ENOTCONN, IGNORE
 #     the primary's copy, and flacd goes on
 set -u
@@ -213,6 +215,18 @@ lib_note "ok: a wrong password refused and logged; a credentials file readable b
 
 run "$T/o7" fail -- cat /data/docs/note
 grep -q 'nested on the server' "$T/o7" || fail "before the server goes: $(cat "$T/o7")"
+# packets dropped under a connected instance: the call times out
+blackhole_on srv
+t0=$(lib_now_ms)
+run "$T/o7b" fail -- cat /data/docs/note
+t1=$(lib_now_ms)
+blackhole_off srv
+sleep 0.3	# past the 250 ms between two tries of the service
+grep -q 'not connected' "$T/o7b" || fail "FAIL with packets dropped: $(cat "$T/o7b"; tail -3 "$T/flacd.log")"
+[ $((t1 - t0)) -lt 10000 ] || fail "with packets dropped the call took $((t1 - t0)) ms"
+run "$T/o7c" fail -- cat /data/docs/note
+grep -q 'nested on the server' "$T/o7c" || fail "after the drop ended: $(cat "$T/o7c"; tail -3 "$T/flacd.log")"
+lib_note "ok: packets dropped: ENOTCONN after $((t1 - t0)) ms, then reconnected"
 kill -TERM -- -"$SMBD_PID" 2>/dev/null
 wait_pid "$SMBD_PID" 5 >/dev/null 2>&1 || kill -KILL -- -"$SMBD_PID" 2>/dev/null
 run "$T/o8" fail -- cat /data/docs/note
