@@ -111,6 +111,10 @@ smb_parse_share(struct smb *c, const char *v)
 		return -EINVAL;
 	memcpy(c->host, h, (size_t)(e - h));
 	c->host[e - h] = '\0';
+	/* the host goes into the URL as it is: a name or an address */
+	if (c->host[strspn(c->host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] != '\0')
+		return -EINVAL;
 	e++;
 	d = strchr(e, '\\');
 	i = d != NULL ? (size_t)(d - e) : strlen(e);
@@ -409,6 +413,8 @@ smb_ready(struct svc *s)
 
 	if (c->ctx != NULL)
 		return 0;
+	if (c->host[0] == '\0')	/* the share did not parse */
+		return -EINVAL;
 	if (c->last_try_ms != 0 && smb_now_ms() - c->last_try_ms < SMB_RETRY_MS)
 		return -ENOTCONN;
 	r = smb_connect(c, s);
@@ -448,8 +454,10 @@ smb_start(struct svc *s)
 	s->priv = c;
 	if (!smb_attr(s->text, "share", v, sizeof v) ||
 	    smb_parse_share(c, v) < 0) {
-		log_warn("%s: %s: a share looks like \"\\\\host\\share\"",
-		    s->where, s->text);
+		c->host[0] = '\0';
+		log_warn("%s: %s: a share looks like \"\\\\host\\share\" "
+		    "(host: a name or an IPv4 address): the service is "
+		    "unavailable", s->where, s->text);
 		return -EINVAL;
 	}
 	have_user = smb_attr(s->text, "user", c->user, sizeof c->user);
@@ -496,7 +504,7 @@ smb_isavailable(struct svc *s, const char *root)
 	smb_lock(s);
 	r = smb_ready(s);
 	smb_unlock(s);
-	return r == 0 ? 1 : 0;
+	return r == 0 ? 1 : r == -EINVAL ? r : 0;
 }
 
 static int

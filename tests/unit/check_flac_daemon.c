@@ -470,6 +470,16 @@ START_TEST(test_xfer_local)
 	ck_assert_int_eq(unreachable.ops->open(&unreachable, "/g", O_RDONLY,
 	    0), -ENOTCONN);
 	ck_assert_ptr_eq(svc_ops_for(FLAC_SVC_SMB), &svc_smb_ops);
+	{
+		/* a host that would not stay a host in the URL: never */
+		struct svc bad;
+
+		ck_assert_int_eq(svc_start(&bad, 3, FLAC_SVC_SMB,
+		    "smb(share=\"\\\\u@h\\s\")", "t.flac:3:1"), -EINVAL);
+		ck_assert_int_eq(bad.ops->isavailable(&bad, "/"), -EINVAL);
+		ck_assert_int_eq(bad.ops->stat(&bad, "/g", &a), -EINVAL);
+		svc_stop(&bad);
+	}
 	ck_assert_ptr_eq(svc_ops_for(FLAC_SVC__COUNT), &svc_absent_ops);
 	ck_assert_ptr_eq(svc_ops_for(FLAC_SVC_LOCAL), &svc_local_ops);
 }
