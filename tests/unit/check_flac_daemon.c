@@ -28,6 +28,21 @@
 #include "flac/rt/fdmirror.h"
 #include "flac/rt/iosess.h"
 
+/*
+ * Under the sanitizers (make asan): libsmbclient's first context names
+ * the library's log file once for the whole process (talloc, never
+ * freed); that is the library's, not a leak of the smb service.  The
+ * fast unwinder stops in libtalloc, hence its name: only Samba's
+ * libraries allocate with talloc in this program.
+ */
+const char *__lsan_default_suppressions(void)
+    __attribute__((visibility("default")));
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:debug_set_logfile\nleak:libtalloc.so\n";
+}
+
 /* ---- the flacd protocol ---------------------------------------------- */
 
 static struct flacd_req req;
