@@ -57,10 +57,14 @@ $(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o $(FLAC_RT_CORE) \
 # daemon (flacd.c); the protocol's codec (proto.c) is in the core.
 FLACD_SRCS := flac/daemon/svc.c flac/daemon/svc-local.c flac/daemon/xfer.c \
               flac/daemon/svc-rpc.c flac/rpc/rpcproto.c \
-              flac/daemon/svc-sftp.c flac/daemon/journal.c
+              flac/daemon/svc-sftp.c flac/daemon/journal.c \
+              flac/daemon/svc-smb.c
 FLACD_SSH_CFLAGS := $(shell pkg-config --cflags libssh 2>/dev/null)
 FLACD_SSH_LIBS   := $(shell pkg-config --libs libssh 2>/dev/null)
 $(O)/flac/daemon/svc-sftp.o: ALL_CFLAGS += $(FLACD_SSH_CFLAGS)
+FLACD_SMB_CFLAGS := $(shell pkg-config --cflags smbclient 2>/dev/null)
+FLACD_SMB_LIBS   := $(shell pkg-config --libs smbclient 2>/dev/null)
+$(O)/flac/daemon/svc-smb.o: ALL_CFLAGS += $(FLACD_SMB_CFLAGS)
 FLACD_OBJS := $(FLACD_SRCS:%.c=$(O)/%.o)
 FLACD_LIB  := $(O)/libflacd.a
 LIBS_A     += $(FLACD_LIB)
@@ -72,7 +76,8 @@ $(FLACD_LIB): $(FLACD_OBJS)
 $(O)/bin/flacd: $(O)/flac/daemon/flacd.o $(FLACD_LIB) $(FLAC_RT_CORE) \
     $(FLAC_LANG_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(FLACD_SSH_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(FLACD_SSH_LIBS) \
+	    $(FLACD_SMB_LIBS)
 
 # flac-rpcd: the rpc service's file server (flac/rpc/).
 $(O)/bin/flac-rpcd: $(O)/flac/rpc/flac-rpcd.o $(O)/flac/rpc/rpcproto.o \
@@ -84,6 +89,13 @@ $(O)/tests/helpers/flac-rpc-probe: $(O)/tests/helpers/flac-rpc-probe.o \
     $(O)/flac/rpc/rpcproto.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Runs one service's operations against a real server (t-flac-smb).
+$(O)/tests/helpers/flac-svc-probe: $(O)/tests/helpers/flac-svc-probe.o \
+    $(FLACD_LIB) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(FLACD_SSH_LIBS) \
+	    $(FLACD_SMB_LIBS) -ldl
 
 # Unit tests of flac link the language library, not libedp.  The shorter
 # stem makes GNU make prefer this rule over tests/module.mk's check_%.
@@ -101,7 +113,8 @@ $(O)/tests/unit/check_flac_%: $(O)/tests/unit/check_flac_%.o \
 $(O)/tests/unit/check_flac_daemon: $(O)/tests/unit/check_flac_daemon.o \
     $(FLACD_LIB) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS) $(FLACD_SSH_LIBS) -ldl
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS) $(FLACD_SSH_LIBS) \
+	    $(FLACD_SMB_LIBS) -ldl
 
 # The run-time's Check suite also links its logic (an explicit rule, so
 # it wins over the pattern above).

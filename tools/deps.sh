@@ -17,6 +17,8 @@ pkgs=(
 	socat
 	# programs run inside flac name spaces; libssh for the sftp service
 	git vim python3 libssh-dev
+	# the smb service (libsmbclient) and the Samba server its test starts
+	libsmbclient-dev samba smbclient
 	# the FUSE union flac's overlay is compared with (make bench)
 	mergerfs
 	# X11: displays, programs to move, and the libraries guievict uses

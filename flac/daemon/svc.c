@@ -1,4 +1,4 @@
-/* svc: service instances, and the table for services not built yet. */
+/* svc: service instances, and the table for a type that is not built. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,8 @@ svc_ops_for(int type)
 		return &svc_rpc_ops;
 	case FLAC_SVC_SFTP:
 		return &svc_sftp_ops;
+	case FLAC_SVC_SMB:
+		return &svc_smb_ops;
 	default:
 		return &svc_absent_ops;
 	}
@@ -53,11 +55,10 @@ svc_attr(const char *text, const char *name, char *out, size_t sz)
 		return 0;
 	p += n + 1;
 	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"' && k + 1 < sz; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
+		/* quoted values hold no '"'; a backslash is a backslash
+		 * (smb's "\\host\share") */
+		for (p++; *p != '\0' && *p != '"' && k + 1 < sz; p++)
 			out[k++] = *p;
-		}
 	} else {
 		while (*p != '\0' && *p != ',' && *p != ')' && k + 1 < sz)
 			out[k++] = *p++;
@@ -85,7 +86,7 @@ svc_stop(struct svc *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* ---- services that are not built yet: every call answers EREMOTE ------ */
+/* ---- a type that is not built: every call answers EREMOTE -------------- */
 
 static int
 absent_start(struct svc *s)

@@ -5,8 +5,9 @@
  * specification (local(), rpc(host=...), ...).  Combinators (the transfer
  * in xfer.c) only ever call the ops, so a remote service is a new ops
  * table and nothing else: svc_ops_for() picks the table by type.  local(),
- * rpc() (svc-rpc.c, a client of flac-rpcd) and sftp() (svc-sftp.c, over
- * libssh) are served; smb gets a table whose every operation answers
+ * rpc() (svc-rpc.c, a client of flac-rpcd), sftp() (svc-sftp.c, over
+ * libssh) and smb() (svc-smb.c, over libsmbclient) are served; a type
+ * number flacd does not know gets a table whose every operation answers
  * -EREMOTE (and whose start logs, with the place in the specification,
  * that it is not built).
  *
@@ -34,7 +35,7 @@ struct svc_ops {
 	/*
 	 * Whether the service can be reached now for the tree at root: 1
 	 * yes, 0 not now (a transfer with BLOCK waits for 1), -errno never
-	 * (-EREMOTE: not built).
+	 * (-EREMOTE: a type that is not built).
 	 */
 	int	(*isavailable)(struct svc *s, const char *root);
 	int	(*stat)(struct svc *s, const char *path, struct stat *st);
@@ -72,7 +73,8 @@ int	svc_attr(const char *text, const char *name, char *out, size_t sz);
 /* Monotonic milliseconds (reconnection pacing). */
 uint64_t svc_now_ms(void);
 
-/* The ops of a service type (never NULL: unbuilt types answer EREMOTE). */
+/* The ops of a service type (never NULL: an unknown type answers
+ * EREMOTE). */
 const struct svc_ops *svc_ops_for(int type);
 /* Fills s and starts it; 0 or -errno (s is then still safe to stop). */
 int	svc_start(struct svc *s, uint32_t id, int type, const char *text,
@@ -83,5 +85,6 @@ extern const struct svc_ops svc_local_ops;
 extern const struct svc_ops svc_absent_ops;
 extern const struct svc_ops svc_rpc_ops;
 extern const struct svc_ops svc_sftp_ops;
+extern const struct svc_ops svc_smb_ops;
 
 #endif

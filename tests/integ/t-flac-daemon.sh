@@ -9,8 +9,9 @@
 #     (ENOTCONN), IGNORE goes on with the primary; BLOCK waits until the
 #     tree is back and then reads the secondary's copy; a blocked program
 #     that is killed ends the wait (flacd goes on)
-#   - a service that is not built (smb): EREMOTE, and flacd names its place
-#     in the spec; garbage on the socket closes that client only
+#   - a service that cannot be reached (rpc() at a loopback port nobody
+#     serves): ENOTCONN with FAIL, the primary with IGNORE, and flacd says
+#     which service is away; garbage on the socket closes that client only
 #   - flac -f starts flacd when a spec has a service that is not local(),
 #     and it exits when idle
 set -u
@@ -44,6 +45,9 @@ spec fail FAIL FAIL
 spec ignore IGNORE IGNORE
 spec block BLOCK BLOCK
 export FLACD_SOCKET=$T/flacd.sock
+# a key, so that the rpc() below fails for want of its server
+export FLAC_RPC_KEY=$T/rpc.key
+(umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$FLAC_RPC_KEY")
 bg "$FLACD" -F -s "$FLACD_SOCKET" -v 2>"$T/flacd.log"
 flacd_pid=$BG_PID
 for _ in $(seq 1 50); do [ -S "$FLACD_SOCKET" ] && break; sleep 0.1; done
@@ -193,14 +197,16 @@ else
 	ko "BLOCK interrupted: $(tail -5 "$T/flacd.log" | tr '\n' '|')"
 fi
 
-# ---- a service that is not built; bad clients --------------------------------------
-spec rpcfail FAIL FAIL 'smb(share="\\h\s")'
-spec rpcign IGNORE IGNORE 'smb(share="\\h\s")'
+# ---- a service that cannot be reached; bad clients ----------------------------------
+# (port 1 of loopback: nobody serves it, the refusal is immediate)
+spec rpcfail FAIL FAIL 'rpc(host="127.0.0.1", port=1)'
+spec rpcign IGNORE IGNORE 'rpc(host="127.0.0.1", port=1)'
 run "$T/r1.out" rpcfail cat /data/c
 run "$T/r2.out" rpcign cat /data/c
-if grep -q "Object is remote" "$T/r1.out" && grep -q "^CHANGEDn the primary$" "$T/r2.out" &&
-    grep -q "$T/rpcfail.flac:1:[0-9]*: smb(share=\"..h.s\"): the smb service is not built in this version of flacd; what it serves answers EREMOTE" "$T/flacd.log"; then
-	ok "smb (not built): EREMOTE with FAIL, the primary with IGNORE; flacd names the spec's line:column"
+if grep -q "Transport endpoint is not connected" "$T/r1.out" && grep -q "^CHANGEDn the primary$" "$T/r2.out" &&
+    grep -q "pull /data/c: rpc(host=\"127.0.0.1\", port=\"1\") (/) is not available: not now; failing the operation (FAIL)" "$T/flacd.log" &&
+    grep -q "pull /data/c: rpc(host=\"127.0.0.1\", port=\"1\") (/) is not available: not now; going on with the primary (IGNORE)" "$T/flacd.log"; then
+	ok "rpc (unreachable): ENOTCONN with FAIL, the primary with IGNORE; flacd names the service"
 else
 	ko "rpc: $(tr '\n' '|' <"$T/r1.out") $(tr '\n' '|' <"$T/r2.out")"
 fi
@@ -217,7 +223,7 @@ for payload in (os.urandom(64), struct.pack(">IH", 8, 100) + b"FLCD\x00\x07\x00\
         pass
     s.close()
 PY
-if kill -0 "$flacd_pid" 2>/dev/null && "$FLACD" -l -s "$FLACD_SOCKET" | grep -q "instance 1 smb(share=\"..h.s\") absent"; then
+if kill -0 "$flacd_pid" 2>/dev/null && "$FLACD" -l -s "$FLACD_SOCKET" | grep -q "instance 1 rpc(host=\"127.0.0.1\", port=\"1\") rpc"; then
 	ok "garbage, a wrong version and a malformed request close that client only; one instance per primitive"
 else
 	ko "flacd after bad clients: $(tail -3 "$T/flacd.log" | tr '\n' '|')"

@@ -4,9 +4,9 @@
 #   - a wrong specification: line:column, and the program does not run
 #   - a command that is not in the name space: 127
 #   - a select with no case for this context: EACCES where it serves
-#   - a remote service (not built yet): EREMOTE; a transfer to one: IGNORE
-#     goes on with the primary, FAIL gives ENOTCONN without flacd and
-#     EREMOTE through it (started on demand)
+#   - a remote service without flacd: EREMOTE; a transfer to one: IGNORE
+#     goes on with the primary, FAIL gives ENOTCONN, without flacd and
+#     through it (started on demand) when the service cannot be reached
 #   - the writable layer removed while a program writes, then made again;
 #     the writable layer read-only
 #   - children that drop LD_PRELOAD, clear their environment or close the
@@ -83,7 +83,7 @@ runf "$T/failon.out" -f "$T/fail.flac" --env FLACTEST=on -- cat /sel/file
 expect "the same spec with the case chosen (--env) serves the file" 0 "^in x$" "$T/failon.out"
 
 cat >"$T/remote.flac" <<EOF
-R = smb(share="\\\\files\\share")
+R = rpc(host="127.0.0.1", port=1)
 C = transfer(subtree(local(), $T/cache), R, pushpull, IGNORE, IGNORE)
 F = transfer(subtree(local(), $T/cache), R, pull, FAIL, NONE)
 root overlay(extendtree(R, /remote),
@@ -103,18 +103,19 @@ if grep -q 'ls: cannot open directory .*/remote.*Object is remote\|ls: cannot ac
 else
 	check_fail "remote services: $(tr '\n' '|' <"$T/remote.out")"
 fi
-# with flacd (started for the smb service): the not-built service answers
-# EREMOTE through the transfer too
+# with flacd (started for the rpc service): a service nobody serves
+# (port 1 of loopback) gives ENOTCONN through the transfer too
 rm -f "$T/cache/new"
-runf "$T/remote2.out" -f "$T/remote.flac" -- /bin/bash -c \
+(umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/rpc.key")
+FLAC_RPC_KEY=$T/rpc.key runf "$T/remote2.out" -f "$T/remote.flac" -- /bin/bash -c \
     'ls /remote; echo lsrc=$?; cat /ignore/f; echo > /ignore/new && echo wrote; cat /failing/f; echo failrc=$?'
 odpid=$("$(dirname "$FLAC")/flacd" -l 2>/dev/null | sed -n 's/^flacd \([0-9]*\):.*/\1/p')
 [ -n "$odpid" ] && lib__record_pid "$odpid"
 if grep -q '^lsrc=2$' "$T/remote2.out" && grep -q '^cached$' "$T/remote2.out" &&
     grep -q '^wrote$' "$T/remote2.out" && [ -n "$odpid" ] &&
-    grep -q 'cat: /failing/f: Object is remote' "$T/remote2.out" &&
+    grep -q 'cat: /failing/f: Transport endpoint is not connected' "$T/remote2.out" &&
     grep -q '^failrc=1$' "$T/remote2.out"; then
-	check_pass "remote services with flacd (started on demand): a transfer with IGNORE uses its primary, with FAIL gives EREMOTE"
+	check_pass "an unreachable service with flacd (started on demand): a transfer with IGNORE uses its primary, with FAIL gives ENOTCONN"
 else
 	check_fail "remote services with flacd: $(tr '\n' '|' <"$T/remote2.out")"
 fi
