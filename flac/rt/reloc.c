@@ -212,6 +212,7 @@ reloc_take(int fd, unsigned long ino)
 	if (rt.imgfd >= 0 && real.dup3(fd, rt.imgfd, 0) >= 0)
 		rt.imgino = ino;
 	rt_changed();
+	dclient_relocated();
 	return 0;
 }
 
