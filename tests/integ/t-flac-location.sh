@@ -10,6 +10,7 @@
 #     reopened at its offset each time: SHA-256 of all it read
 #   - a file only HOME has: while away, the next read fails with ESTALE;
 #     after the move back it reads on from where it was (SHA-256)
+#   - the same with lap's link down, then up
 #   - the monitor logs each change at info level; flac explain --location
 #     still answers for a given location
 set -u
@@ -149,6 +150,24 @@ if [[ $line == *" step2 ok100000 ok200000 $want_s $want_h" ]]; then
 	ok "held files reopened at their offsets: SHA-256 of all read match"
 else
 	ko "after the move back: '$line'"
+fi
+
+# the link down (the address stays, the interface is not up): away; up:
+# home
+t0=$(lib_now_ms)
+link_down lap
+if line=$(await '^[0-9]+ probe away$' 5 2); then
+	lib_note "link down seen $(( ${line%% *} - t0 )) ms after"
+	link_up lap
+	if line=$(await '^[0-9]+ probe home$' 5 3); then
+		lib_note "link up seen $(( ${line%% *} - t0 )) ms after the down"
+		ok "link down: AWAY's probe; link up: HOME's"
+	else
+		ko "link up: never home again: $(cat "$T/log")"
+	fi
+else
+	link_up lap
+	ko "link down: never away: $(cat "$T/log")"
 fi
 
 # the monitor said so, at info level
