@@ -288,6 +288,13 @@ fdtab_dup(int oldfd, int newfd)
 			n->origin = o->origin;
 			n->odev = o->odev;
 			n->oino = o->oino;
+			if (o->stale) {	/* the same stale file */
+				n->stale = 1;
+				n->sflags = o->sflags;
+				n->soff = o->soff;
+				__atomic_add_fetch(&fdtab_nstale, 1,
+				    __ATOMIC_RELAXED);
+			}
 			fdmirror_set(newfd, copy);
 		}
 	} else if ((n = fdtab_ent(newfd, 0)) != NULL) {
