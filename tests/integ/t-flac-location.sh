@@ -11,7 +11,8 @@
 #   - a file only HOME has: while away, the next read fails with ESTALE;
 #     after the move back it reads on from where it was (SHA-256)
 #   - the same with lap's link down, then up
-#   - the monitor logs each change at info level; flac explain --location
+#   - the monitor logs each change at info level and exits with the
+#     program; with --location there is none; flac explain --location
 #     still answers for a given location
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -50,6 +51,15 @@ if [[ $ex_in == *"$T/home"* && $ex_out == *"$T/away"* ]]; then
 	ok "explain --location picks HOME in $net and AWAY outside"
 else
 	ko "explain --location: '$ex_in' / '$ex_out'"
+fi
+
+# --location fixes the location: no monitor, the case it names
+fixed=$(hexec lap "$FLAC" -f "$T/loc.flac" --location 203.0.113.5 -- \
+    /bin/cat /data/probe 2>&1)
+if [ "$fixed" = away ]; then
+	ok "-f --location: that location's case, no monitor"
+else
+	ko "-f --location 203.0.113.5: '$fixed' (want away and nothing else)"
 fi
 
 # the program: a line per event, with its clock in ms
