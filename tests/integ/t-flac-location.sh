@@ -10,7 +10,8 @@
 #     reopened at its offset each time: SHA-256 of all it read
 #   - a file only HOME has: while away, the next read fails with ESTALE;
 #     after the move back it reads on from where it was (SHA-256)
-#   - the same with lap's link down, then up
+#   - the same with lap's link down, then up; and with the host name
+#     (a UTS namespace of the program's own) renamed
 #   - the monitor logs each change at info level and exits with the
 #     program; with --location there is none; flac explain --location
 #     still answers for a given location
@@ -197,6 +198,42 @@ if [ -n "$mon" ] && [ ! -d "/proc/$mon" ]; then
 	ok "the monitor exits with the program"
 else
 	ko "the monitor (pid '${mon}') is still there after the program"
+fi
+
+# the host name: a program in a UTS namespace of its own named "roamer"
+# sees HOME under a spec that selects on that name; renamed, AWAY
+if [ -x /usr/bin/unshare ] && [ -x /usr/bin/nsenter ]; then
+	cat >"$T/name.flac" <<SPEC
+root overlay(extendtree(select(location,
+    roamer: subtree(local(), $T/home),
+    else: subtree(local(), $T/away)), /data), local())
+SPEC
+	cat >"$T/name.py" <<'PY'
+import time
+last, end = None, time.time() + 15
+while time.time() < end:
+    with open("/data/probe") as f:
+        s = f.read().strip()
+    if s != last:
+        print(int(time.time() * 1000), "name", s, flush=True)
+        last = s
+    time.sleep(0.05)
+PY
+	npid=$(host_bg lap "$T/log" /usr/bin/unshare -u /bin/sh -c \
+	    "hostname roamer && exec $FLAC -f $T/name.flac -- /usr/bin/python3 $T/name.py")
+	if await '^[0-9]+ name home$' 10 >/dev/null; then
+		t0=$(lib_now_ms)
+		nsenter -t "$npid" -u hostname elsewhere
+		if line=$(await '^[0-9]+ name away$' 5); then
+			lib_note "host name change seen $(( ${line%% *} - t0 )) ms after"
+			ok "host name renamed: the else case serves /data"
+		else
+			ko "host name renamed: never away: $(cat "$T/log")"
+		fi
+	else
+		ko "host name roamer: not at home: $(cat "$T/log")"
+	fi
+	stop_pid "$npid" >/dev/null
 fi
 
 echo "flac-location: $npass passed, $nfail failed"
