@@ -260,6 +260,17 @@ fdtab_stale(int fd, int *flags, long long *off)
 }
 
 int
+fdtab_stale_hint(int fd)
+{
+	struct fdtab_ent *e;
+
+	if (__atomic_load_n(&fdtab_nstale, __ATOMIC_RELAXED) == 0 ||
+	    (e = fdtab_ent(fd, 0)) == NULL)
+		return 0;
+	return __atomic_load_n(&e->stale, __ATOMIC_RELAXED);
+}
+
+int
 fdtab_has(int fd)
 {
 	struct fdtab_ent *e = fdtab_ent(fd, 0);

@@ -55,6 +55,9 @@ int	fdtab_get(int fd, char *out, size_t sz);
 extern int fdtab_nstale;
 int	fdtab_set_stale(int fd, int stale, int flags, long long off);
 int	fdtab_stale(int fd, int *flags, long long *off);
+/* The same without a lock or a system call (async-signal-safe: for read
+ * and write, which signal handlers call). */
+int	fdtab_stale_hint(int fd);
 /* 1 when fd has an entry (no lock; a hint for the close path). */
 int	fdtab_has(int fd);
 /* newfd gets a copy of oldfd's entry (or loses its own when oldfd has

@@ -1,9 +1,10 @@
 /*
  * hook-io: read and write.  A local service's fd is a real fd, so these
- * pass straight to the C library; they are wrapped for two things only
- * (reloc.h): to take on a location change in a program that only reads
- * or writes, and to fail with ESTALE on an fd whose file could not be
- * opened again after one.  With neither, a call costs two loads.
+ * pass straight to the C library; they are wrapped only to fail with
+ * ESTALE on an fd whose file could not be opened again after a location
+ * change (reloc.h).  They do not take a change on themselves: signal
+ * handlers call read and write, and the switch takes locks and memory.
+ * When no fd is stale a call costs one load.
  */
 #include <errno.h>
 #include <sys/uio.h>
@@ -12,7 +13,7 @@
 #include "flac/rt/fdtab.h"
 #include "flac/rt/hook.h"
 
-/* 1 when fd is stale (errno set); takes on a location change first. */
+/* 1 when fd is stale (errno set). */
 static inline int
 hook_io_stale(int fd)
 {
@@ -20,11 +21,7 @@ hook_io_stale(int fd)
 		hook_real();
 		return 0;
 	}
-	if (hook_busy || !rt.active)
-		return 0;
-	hook_relocate();
-	if (__atomic_load_n(&fdtab_nstale, __ATOMIC_RELAXED) == 0 ||
-	    !fdtab_stale(fd, NULL, NULL))
+	if (hook_busy || !fdtab_stale_hint(fd))
 		return 0;
 	errno = ESTALE;
 	return 1;

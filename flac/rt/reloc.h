@@ -4,7 +4,8 @@
  *
  * The monitor publishes each new image in the session's shared page
  * (session.h: loc_gen, loc_pid, loc_fd, loc_ino).  Every wrapped call
- * compares loc_gen with the generation this process took on last: one
+ * (hook_enter: not read and write, which signal handlers make, nor exec,
+ * which may run in the child of vfork) compares loc_gen with the generation this process took on last: one
  * load, no system call.  When they differ, reloc_switch() opens the new
  * image through /proc/PID/fd/N, maps it, puts its compiled block in force
  * (compiled again for this process's environment when a select(env)
