@@ -36,6 +36,7 @@
 #include "flac/daemon/proto.h"
 #include "flac/lang/ast.h"
 #include "flac/lang/eval.h"
+#include "flac/locmon.h"
 #include "flac/rt/exec.h"
 #include "flac/rt/real.h"
 #include "flac/rt/rt.h"
@@ -865,6 +866,19 @@ cmd_memfd(const char *name, const void *p, size_t len, int seal,
 	return nfd < 0 ? -errno : nfd;
 }
 
+/* 1 when a select(location) took part in compiling ns. */
+static int
+cmd_has_location(const struct flac_ns *ns)
+{
+	const struct flac_ns_choice *ch = flac_ns_choices(ns);
+	uint32_t i;
+
+	for (i = 0; i < ns->nchoices; i++)
+		if (ch[i].ctx == FLAC_CTX_LOCATION)
+			return 1;
+	return 0;
+}
+
 /* ---- flacd ------------------------------------------------------------ */
 
 /*
@@ -1174,6 +1188,13 @@ cmd_run(int argc, char **argv)
 		}
 	}
 #endif
+	/* a select(location) decided here: watch the location, unless
+	   --location fixed it */
+	if (!located && cmd_has_location(ns) && (r = locmon_start(img, imglen,
+	    shared, environ)) < 0)
+		fprintf(stderr, "flac: warning: cannot watch the location "
+		    "(%s); the name space stays as it is here\n",
+		    strerror(-r));
 	/* the working directory: the same path, in the name space */
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		snprintf(cwd, sizeof cwd, "/");

@@ -24,12 +24,13 @@ FLAC_RT_CORE_SRCS := flac/rt/path.c flac/rt/fdtab.c flac/rt/session.c \
                      flac/rt/dir.c flac/rt/cwd.c flac/rt/real.c \
                      flac/rt/exec.c flac/rt/fdmirror.c flac/rt/iosess.c \
                      flac/daemon/proto.c flac/rt/dclient.c \
-                     flac/daemon/journalfmt.c
+                     flac/daemon/journalfmt.c flac/rt/reloc.c
 FLAC_RT_CORE_OBJS := $(FLAC_RT_CORE_SRCS:%.c=$(O)/%.o)
 FLAC_RT_CORE      := $(O)/libflacrt-core.a
 FLAC_RT_HOOK_SRCS := flac/rt/init.c flac/rt/hook-open.c flac/rt/hook-stat.c \
                      flac/rt/hook-path.c flac/rt/hook-dir.c \
-                     flac/rt/hook-cwd.c flac/rt/hook-exec.c
+                     flac/rt/hook-cwd.c flac/rt/hook-exec.c \
+                     flac/rt/hook-io.c
 FLAC_RT_HOOK_OBJS := $(FLAC_RT_HOOK_SRCS:%.c=$(O)/%.o)
 FLAC_RT_SO        := $(O)/lib/libflacrt.so
 LIBS_A  += $(FLAC_RT_CORE)
@@ -47,7 +48,8 @@ $(FLAC_RT_SO): $(FLAC_RT_HOOK_OBJS) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
 	    $(FLAC_RT_HOOK_OBJS) $(FLAC_RT_CORE) $(FLAC_LANG_LIB) \
 	    $(COMMON_LIB) $(LIBS) -ldl
 
-$(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o $(FLAC_RT_CORE) \
+$(O)/bin/flac: $(O)/flac/cmd-flac.o $(O)/flac/cmd-session.o \
+    $(O)/flac/locmon.o $(FLAC_RT_CORE) \
     $(FLAC_LANG_LIB) \
     $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@ static pthread_mutex_t dc_mu = PTHREAD_MUTEX_INITIALIZER;
 static int dc_fd = -1;
 static pid_t dc_pid;
 static uint32_t dc_session;
+static int dc_moved;	/* a location change: load the session again */
 
 static void
 dc_drop(void)
@@ -111,6 +112,8 @@ dclient_xfer(int type, int mod, uint32_t psvc, const char *ppath,
 		rt_ops.close(dc_fd);
 		dc_fd = -1;
 	}
+	if (__atomic_exchange_n(&dc_moved, 0, __ATOMIC_ACQ_REL))
+		dc_drop();	/* flacd's session is the old location's */
 	if (dc_fd < 0 && (r = dc_connect()) < 0) {
 		pthread_mutex_unlock(&dc_mu);
 		log_once(EVLOG_WARN, "flacd at %s: %s; transfers that need it "
@@ -141,4 +144,10 @@ dclient_child_reset(void)
 	/* another thread may have held it at fork; the connection is the
 	   parent's and is dropped at the next request (dc_pid) */
 	pthread_mutex_init(&dc_mu, NULL);
+}
+
+void
+dclient_relocated(void)
+{
+	__atomic_store_n(&dc_moved, 1, __ATOMIC_RELEASE);
 }

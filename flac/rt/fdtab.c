@@ -13,7 +13,12 @@ struct fdtab_ent {
 	unsigned long long	 odev;
 	unsigned long long	 oino;
 	int			 origin;
+	int			 stale;		/* no reopen after a move */
+	int			 sflags;	/*   its open flags */
+	long long		 soff;		/*   its offset then */
 };
+
+int fdtab_nstale;	/* how many entries are stale (a hint) */
 
 static struct fdtab_ent *fdtab_chunks[FDTAB_NCHUNKS];
 static pthread_mutex_t fdtab_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -80,6 +85,10 @@ fdtab_clear(struct fdtab_ent *e)
 	e->vpath = NULL;
 	e->push = NULL;
 	e->origin = 0;
+	if (e->stale) {
+		e->stale = 0;
+		__atomic_sub_fetch(&fdtab_nstale, 1, __ATOMIC_RELAXED);
+	}
 	return p;
 }
 
@@ -210,6 +219,58 @@ fdtab_get(int fd, char *out, size_t sz)
 }
 
 int
+fdtab_set_stale(int fd, int stale, int flags, long long off)
+{
+	struct fdtab_ent *e;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdtab_mu);
+	if ((e = fdtab_ent(fd, 0)) != NULL && e->vpath != NULL) {
+		if (stale && !e->stale)
+			__atomic_add_fetch(&fdtab_nstale, 1, __ATOMIC_RELAXED);
+		else if (!stale && e->stale)
+			__atomic_sub_fetch(&fdtab_nstale, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->stale, stale, __ATOMIC_RELAXED);
+		e->sflags = flags;
+		e->soff = off;
+		r = 0;
+	}
+	pthread_mutex_unlock(&fdtab_mu);
+	return r;
+}
+
+int
+fdtab_stale(int fd, int *flags, long long *off)
+{
+	struct fdtab_ent *e;
+	int r = 0;
+
+	if (__atomic_load_n(&fdtab_nstale, __ATOMIC_RELAXED) == 0)
+		return 0;
+	pthread_mutex_lock(&fdtab_mu);
+	if ((e = fdtab_ent(fd, 0)) != NULL && e->vpath != NULL && e->stale) {
+		if (flags != NULL)
+			*flags = e->sflags;
+		if (off != NULL)
+			*off = e->soff;
+		r = 1;
+	}
+	pthread_mutex_unlock(&fdtab_mu);
+	return r;
+}
+
+int
+fdtab_stale_hint(int fd)
+{
+	struct fdtab_ent *e;
+
+	if (__atomic_load_n(&fdtab_nstale, __ATOMIC_RELAXED) == 0 ||
+	    (e = fdtab_ent(fd, 0)) == NULL)
+		return 0;
+	return __atomic_load_n(&e->stale, __ATOMIC_RELAXED);
+}
+
+int
 fdtab_has(int fd)
 {
 	struct fdtab_ent *e = fdtab_ent(fd, 0);
@@ -238,6 +299,13 @@ fdtab_dup(int oldfd, int newfd)
 			n->origin = o->origin;
 			n->odev = o->odev;
 			n->oino = o->oino;
+			if (o->stale) {	/* the same stale file */
+				n->stale = 1;
+				n->sflags = o->sflags;
+				n->soff = o->soff;
+				__atomic_add_fetch(&fdtab_nstale, 1,
+				    __ATOMIC_RELAXED);
+			}
 			fdmirror_set(newfd, copy);
 		}
 	} else if ((n = fdtab_ent(newfd, 0)) != NULL) {

@@ -44,6 +44,20 @@ int	fdtab_set_origin(int fd, unsigned long long dev,
 int	fdtab_origin(int fd, unsigned long long *dev, unsigned long long *ino);
 /* Copies fd's path into out[sz]; its length, or -ENOENT, -ENAMETOOLONG. */
 int	fdtab_get(int fd, char *out, size_t sz);
+/*
+ * A descriptor whose file could not be opened again after a location
+ * change (reloc.c): the runtime keeps the real fd as it is, and reads and
+ * writes on it fail with ESTALE until a later change brings the file back
+ * (reopened then with these flags, at this offset).  fdtab_set_stale with
+ * stale 0 ends it.  fdtab_stale: 1 when fd is stale (one load when no
+ * descriptor is).
+ */
+extern int fdtab_nstale;
+int	fdtab_set_stale(int fd, int stale, int flags, long long off);
+int	fdtab_stale(int fd, int *flags, long long *off);
+/* The same without a lock or a system call (async-signal-safe: for read
+ * and write, which signal handlers call). */
+int	fdtab_stale_hint(int fd);
 /* 1 when fd has an entry (no lock; a hint for the close path). */
 int	fdtab_has(int fd);
 /* newfd gets a copy of oldfd's entry (or loses its own when oldfd has

@@ -440,7 +440,7 @@ fclose(FILE *fp)
 static int
 hook_close_range(unsigned lo, unsigned hi, int flags)
 {
-	int keep[2], i, t, r = 0, done = 0;
+	int keep[3], i, k, t, r = 0, done = 0;
 	unsigned a = lo, j;
 
 	if (real.close_range == NULL) {
@@ -451,12 +451,17 @@ hook_close_range(unsigned lo, unsigned hi, int flags)
 		return real.close_range(lo, hi, flags);
 	keep[0] = rt.imgfd;
 	keep[1] = rt.statefd;
-	if (keep[0] > keep[1]) {
-		t = keep[0];
-		keep[0] = keep[1];
-		keep[1] = t;
-	}
-	for (i = 0; i < 2 && !done; i++) {
+	/* the location monitor's pipe: it runs while the session holds it */
+	keep[2] = rt.shared != NULL && rt.shared->loc_hold > 0 ?
+	    rt.shared->loc_hold : -1;
+	for (i = 0; i < 3; i++)
+		for (k = i + 1; k < 3; k++)
+			if (keep[k] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[k];
+				keep[k] = t;
+			}
+	for (i = 0; i < 3 && !done; i++) {
 		if (keep[i] < 0)
 			continue;
 		j = (unsigned)keep[i];

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "flac/rt/real.h"
+#include "flac/rt/reloc.h"
 #include "flac/rt/rt.h"
 
 extern __thread int hook_busy __attribute__((tls_model("initial-exec")));
@@ -29,6 +30,23 @@ extern int hook_booted;
 /* Loads the name space once (init.c). */
 void	hook_boot(void);
 
+/* Takes on a name space the location monitor published (reloc.h): one
+ * load when there is none.  The caller is not busy. */
+static inline void
+hook_relocate(void)
+{
+	int e;
+
+	if (!reloc_pending())
+		return;
+	e = errno;
+	hook_busy = 1;
+	reloc_switch();
+	ws_reset();
+	hook_busy = 0;
+	errno = e;
+}
+
 /* 1 when the runtime handles this call (see above). */
 static inline int
 hook_enter(void)
@@ -37,14 +55,19 @@ hook_enter(void)
 		return 0;
 	if (!__atomic_load_n(&hook_booted, __ATOMIC_ACQUIRE))
 		hook_boot();
-	if (!rt.active || rt.identity)
+	if (!rt.active)
+		return 0;
+	hook_relocate();
+	if (rt.identity)
 		return 0;
 	hook_busy = 1;
 	hook_errno = errno;
 	return 1;
 }
 
-/* Like hook_enter, also for plain local(): exec keeps children inside. */
+/* Like hook_enter, also for plain local(): exec keeps children inside.
+ * (No location check: exec may run in the child of vfork, where the
+ * switch's malloc is not safe; the child takes the change on itself.) */
 static inline int
 hook_enter_always(void)
 {

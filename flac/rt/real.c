@@ -137,6 +137,12 @@ real_fill(void)
 	REAL(mkostemps64);
 	REAL(mkdtemp);
 	REAL(dlopen);
+	REAL(read);
+	REAL(write);
+	REAL(pread64);
+	REAL(pwrite64);
+	REAL(readv);
+	REAL(writev);
 	if (real.fcntl64 == NULL)
 		real.fcntl64 = real.fcntl;
 	real_ok = !bad;

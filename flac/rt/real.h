@@ -17,6 +17,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <utime.h>
 
 struct real_fns {
@@ -100,6 +101,13 @@ struct real_fns {
 	int	(*mkostemps64)(char *, int, int);
 	char	*(*mkdtemp)(char *);
 	void	*(*dlopen)(const char *, int);
+	/* data (only to fail on a stale fd, reloc.h) */
+	ssize_t	(*read)(int, void *, size_t);
+	ssize_t	(*write)(int, const void *, size_t);
+	ssize_t	(*pread64)(int, void *, size_t, off_t);
+	ssize_t	(*pwrite64)(int, const void *, size_t, off_t);
+	ssize_t	(*readv)(int, const struct iovec *, int);
+	ssize_t	(*writev)(int, const struct iovec *, int);
 };
 
 extern struct real_fns real;

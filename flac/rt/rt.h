@@ -254,6 +254,10 @@ int	dclient_xfer(int type, int mod, uint32_t psvc, const char *ppath,
 	    uint32_t ssvc, const char *spath, const char *vpath);
 /* In the child of fork (init.c's atfork handler). */
 void	dclient_child_reset(void);
+/* After a location change (reloc.c): the next request connects again and
+ * loads the session for the new location, so that flacd starts the
+ * service instances of the new binding. */
+void	dclient_relocated(void);
 /* A stat for a synthetic directory of the name space at vpath. */
 void	layer_synth_stat(const char *vpath, struct stat *st);
 

@@ -49,6 +49,19 @@ struct session_state {
 	uint64_t	upper_gen;	/* changes to writable layers */
 	uint64_t	copies;		/* files copied (up or by transfer) */
 	uint64_t	whiteouts;	/* whiteouts recorded */
+	/*
+	 * The location monitor (flac/locmon.c) publishes the name space it
+	 * compiled for a new location here: the sealed image is fd loc_fd of
+	 * process loc_pid (opened through /proc), with inode loc_ino; then
+	 * loc_gen is bumped (release).  Generation 0 is the launcher's image.
+	 */
+	uint64_t	loc_gen;
+	uint64_t	loc_ino;
+	int32_t		loc_pid;
+	int32_t		loc_fd;
+	int32_t		loc_hold;	/* the write end of the monitor's pipe,
+					   in every process (0: no monitor) */
+	int32_t		loc_pad;
 };
 
 struct session_image {

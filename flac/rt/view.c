@@ -69,7 +69,8 @@ view_cache_init(void)
 	__atomic_add_fetch(&vc_epoch, 1, __ATOMIC_RELEASE);
 	if (rt.ns == NULL || flac_ns_points(rt.ns, &pts, &n) != 0)
 		return;
-	flac_ns_points_free(vc_points, vc_npoints);
+	/* the points of an earlier block are not freed: after a location
+	   change (reloc.c) another thread may still be reading them */
 	vc_points = pts;
 	vc_npoints = n;
 	vc_ready = 1;

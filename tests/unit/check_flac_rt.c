@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@
 #include "flac/rt/fdtab.h"
 #include "flac/rt/lcache.h"
 #include "flac/rt/path.h"
+#include "flac/rt/real.h"
+#include "flac/rt/reloc.h"
 #include "flac/rt/rt.h"
 #include "flac/rt/session.h"
 #include "flac/rt/vfs.h"
@@ -675,6 +678,128 @@ START_TEST(test_lcache_generation)
 }
 END_TEST
 
+/* ---- a location change (reloc.c) ----------------------------------------- */
+
+static const char loc_spec[] =
+    "root overlay(extendtree(select(location, here: subtree(local(), "
+    "%s/home), else: subtree(local(), %s/away)), /data), local())\n";
+
+/* Publishes, as the location monitor does, the spec compiled for a host
+ * named name; returns the image's fd. */
+static int
+loc_publish(struct session_state *st, const char *src, const char *name)
+{
+	struct flac_spec *sp = flac_spec_new();
+	struct flac_ctx ctx;
+	struct flac_ns *ns = NULL;
+	struct stat sb;
+	char *names[1] = { (char *)(uintptr_t)name };
+	void *img;
+	size_t len;
+	int fd;
+
+	ck_assert_int_eq(flac_load(sp, src, strlen(src)), 0);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.names = (const char *const *)names;
+	ctx.nnames = 1;
+	ck_assert_int_eq(flac_compile(sp, &ctx, &ns), 0);
+	ck_assert_int_eq(session_image_build(ns, "loc.flac", src, strlen(src),
+	    names, 1, NULL, 0, &img, &len), 0);
+	ck_assert_int_ge(fd = memfd_create("flac-image", MFD_ALLOW_SEALING), 0);
+	ck_assert_int_eq(write(fd, img, len), (ssize_t)len);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	st->loc_pid = getpid();
+	st->loc_fd = fd;
+	st->loc_ino = sb.st_ino;
+	__atomic_add_fetch(&st->loc_gen, 1, __ATOMIC_RELEASE);
+	free(img);
+	free(ns);
+	flac_spec_free(sp);
+	return fd;
+}
+
+static ino_t
+ino_of(const char *path)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s%s", T, path);
+	ck_assert_int_eq(stat(p, &st), 0);
+	return st.st_ino;
+}
+
+START_TEST(test_reloc_reopen)
+{
+	static struct session_state st;
+	char src[1024], buf[8];
+	struct stat sb;
+	int same, only, img1, img2;
+
+	sh("mkdir -p %s/home %s/away", T, T);
+	put("/home/same", "0123456789abcdef");
+	put("/away/same", "0123456789abcdef");
+	put("/home/only", "home only file");
+	snprintf(src, sizeof src, loc_spec, T, T);
+	use_spec(loc_spec);		/* compiled for "here": home */
+	rt_use(Tns, &st);
+	real_init();
+	reloc_seen = 0;
+	ck_assert_int_ge(same = vfs_open(AT_FDCWD, "/data/same", O_RDONLY,
+	    0), 0);
+	ck_assert_int_ge(only = vfs_open(AT_FDCWD, "/data/only", O_RDONLY,
+	    0), 0);
+	ws_reset();
+	ck_assert_int_eq(read(same, buf, 5), 5);
+	ck_assert_int_eq(read(only, buf, 4), 4);
+	ck_assert_int_eq(reloc_pending(), 0);
+
+	/* away: same reopened at its offset on away, only is stale */
+	img1 = loc_publish(&st, src, "elsewhere");
+	ck_assert_int_eq(reloc_pending(), 1);
+	ck_assert_int_eq(reloc_switch(), 1);
+	ws_reset();
+	ck_assert_int_eq(reloc_pending(), 0);
+	ck_assert_int_eq(fstat(same, &sb), 0);
+	ck_assert_uint_eq(sb.st_ino, ino_of("/away/same"));
+	ck_assert_int_eq(lseek(same, 0, SEEK_CUR), 5);
+	ck_assert_int_eq(fdtab_stale(only, NULL, NULL), 1);
+	ck_assert_int_eq(fdtab_stale(same, NULL, NULL), 0);
+	ck_assert_int_eq(fdtab_has(same), 1);
+
+	/* home again: only reopened where it was */
+	img2 = loc_publish(&st, src, "here");
+	ck_assert_int_eq(reloc_switch(), 1);
+	ws_reset();
+	ck_assert_int_eq(fdtab_stale(only, NULL, NULL), 0);
+	ck_assert_int_eq(fstat(only, &sb), 0);
+	ck_assert_uint_eq(sb.st_ino, ino_of("/home/only"));
+	ck_assert_int_eq(read(only, buf, 4), 4);
+	ck_assert_int_eq(memcmp(buf, " onl", 4), 0);
+	ck_assert_int_eq(fstat(same, &sb), 0);
+	ck_assert_uint_eq(sb.st_ino, ino_of("/home/same"));
+	ck_assert_int_eq(read(same, buf, 3), 3);
+	ck_assert_int_eq(memcmp(buf, "567", 3), 0);
+
+	/* a publication that cannot be opened keeps the name space */
+	st.loc_ino++;
+	__atomic_add_fetch(&st.loc_gen, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(reloc_switch(), -ESTALE);
+	ck_assert_int_eq(reloc_pending(), 0);
+	ck_assert_int_eq(fstat(same, &sb), 0);
+	ck_assert_uint_eq(sb.st_ino, ino_of("/home/same"));
+
+	fdtab_push_free(fdtab_take(same));
+	fdtab_push_free(fdtab_take(only));
+	ck_assert_int_eq(fdtab_nstale, 0);
+	close(same);
+	close(only);
+	close(img1);
+	close(img2);
+	rt_use(Tns, NULL);
+}
+END_TEST
+
 static Suite *
 flac_rt_suite(void)
 {
@@ -696,6 +821,7 @@ flac_rt_suite(void)
 	tcase_add_test(layers, test_cuttree_and_synthetic);
 	tcase_add_test(layers, test_transfer_local);
 	tcase_add_test(layers, test_lcache_generation);
+	tcase_add_test(layers, test_reloc_reopen);
 	suite_add_tcase(s, layers);
 	return s;
 }
