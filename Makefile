@@ -113,17 +113,26 @@ lint:
 	@tools/lint.sh
 
 # ---- install --------------------------------------------------------------
+# Man pages go to the section their name ends with (flac-rpcd.8: man8).
 install: all install-rocks install-rockd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/evict \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(LIBS_SO) $(DESTDIR)$(PREFIX)/lib/evict/
-	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	@for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(PREFIX)/share/man/man$${p##*.}; \
+		install -d $$d && install -m 0644 $$p $$d/ || exit 1; \
+	done
+	sed 's|/usr/local|$(PREFIX)|g' flac/rpc/flac-rpcd.service \
+	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/flac-rpcd.service
 
 uninstall: uninstall-rocks uninstall-rockd
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/evict/,$(notdir $(LIBS_SO)))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))
+	@for p in $(MAN_PAGES); do \
+		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${p##*.}/$${p##*/}; \
+	done
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/flac-rpcd.service
 
 clean:
 	rm -rf build build-asan build-fuzz
