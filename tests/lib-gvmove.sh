@@ -9,6 +9,8 @@
 #                                ($T/app-NAME.log)
 #   gv VERB PID [DISPLAY]        guievictor, porcelain; output in GV_OUT
 #   type_sexp DISPLAY WID SEXP   types SEXP into Emacs and evaluates it
+#   same_minute                  waits, in the last 25 s of a minute, for
+#                                the next one (a clock's hands)
 #   check_app NAME CLASS ARGV... there and back again: geometry, pixels,
 #                                typed input (XTerm, Emacs), no error, then
 #                                stopped
@@ -50,9 +52,21 @@ type_sexp() {
 }
 
 # check_app NAME CLASS APP_ARGV...: there and back again.
+# A clock's hands move at each minute: its screenshots before and after
+# the moves are compared within one minute (it starts in the first 35 s).
+same_minute() {
+	local s
+	s=$(date +%S)
+	s=${s#0}
+	if [ "$s" -gt 35 ]; then
+		sleep $((61 - s))
+	fi
+}
+
 check_app() {
 	local name=$1 class=$2 pid wid geom wid2 geom2 d from
 	shift 2
+	[ "$class" = XClock ] && same_minute
 	park
 	local_bg "$T/app-$name.log" env DISPLAY="$SRC" "$@"
 	pid=$BG_PID

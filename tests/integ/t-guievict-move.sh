@@ -10,8 +10,9 @@
 # display with the same size and position; a screenshot of it (xwd) equals
 # the one taken before the first move, pixel for pixel (tolerance 0: the
 # pointer is parked outside the windows on both displays, so focus and
-# hover states are the same; a clock that ticks over a minute meanwhile
-# gets three tries); and the program wrote no X error and no I/O error.
+# hover states are the same; a clock starts early in a minute, so that its
+# hands do not move between the screenshots); and the program wrote no X
+# error and no I/O error.
 # In the moved xterm, a command typed with xdotool (XTEST) runs: its file
 # appears, after it printed bold and double-width text (fonts a move
 # opens only when the program first names them), which the next move must
