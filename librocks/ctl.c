@@ -128,7 +128,10 @@ ctl_tick(struct evloop *loop, int64_t id, void *arg)
 		else if (r->state == ROCK_CONNECTED)
 			rock_suspend(r, "no heartbeat from the peer for %llu ms",
 			    (unsigned long long)((t.now - r->last_rx_ns) / 1000000));
-		else if (r->state == ROCK_SUSPENDED) {
+		else if (r->state == ROCK_SUSPENDED && t.now > r->deadline_ns) {
+			/* (a rock queued as connected may have been suspended
+			 * by another thread meanwhile: only a deadline that
+			 * passed gives up) */
 			snprintf(why, sizeof why, "peer unreachable for %llu s; "
 			    "gave up", (unsigned long long)
 			    ((t.now - r->suspended_ns) / 1000000000ull));
