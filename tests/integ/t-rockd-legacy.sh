@@ -3,7 +3,7 @@
 # on one host, rockd on another (two listeners from a configuration file:
 # the general mode, and a static forward to nginx), the rock clients on a
 # third.  redis-cli reaches redis through rockd by EVICT_ROCKS_VIA (rock
-# --via: the EDP finds no rocks at redis); curl reaches nginx through the
+# --via: the EDP finds no rocks at redis); a paced download reaches nginx through the
 # static listener.  Mid-way the client's link goes down for 30 s and its
 # address changes: every INCR is answered exactly once, in order (the
 # replies and the counter say so), the 16 MiB download has the file's
@@ -74,7 +74,7 @@ kill -0 "$cli" 2>/dev/null || fail "the INCRs ended before the outage was over"
 kill -0 "$dl" 2>/dev/null || fail "the download ended before the outage was over"
 
 wait "$cli" || fail "redis-cli under rock failed: $(tail -3 "$T/incr.log")"
-wait "$dl" || fail "curl under rock failed: $(tail -3 "$T/curl.log")"
+wait "$dl" || fail "the download under rock failed: $(tail -3 "$T/curl.log")"
 seq 1 "$N" >"$T/want"
 cmp -s "$T/want" "$T/incr.out" ||
 	fail "replies are not 1..$N in order: $(diff "$T/want" "$T/incr.out" | head -5)"
