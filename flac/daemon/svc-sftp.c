@@ -348,45 +348,37 @@ sf_file(struct svc *s, int h)
 	return h >= 0 && h < SF_HANDLES ? c->files[h] : NULL;
 }
 
+/* One read or write at off (the handle's position is the server's). */
 static ssize_t
-sf_pread(struct svc *s, int h, void *buf, size_t n, uint64_t off)
+sf_io(struct svc *s, int h, void *rbuf, const void *wbuf, size_t n,
+    uint64_t off)
 {
+	size_t k = n > 65536 ? 65536 : n;
 	sftp_file f;
 	ssize_t r;
 
 	SF_LOCK(s);
-	if ((f = sf_file(s, h)) == NULL) {
+	if ((f = sf_file(s, h)) == NULL)
 		r = -EBADF;
-	} else if (sftp_seek64(f, off) < 0) {
-		r = sf_err(s);
-	} else {
-		r = sftp_read(f, buf, n > 65536 ? 65536 : n);
-		if (r < 0)
-			r = sf_fail(s);
-	}
+	else if (sftp_seek64(f, off) < 0)
+		r = sf_fail(s);
+	else if ((r = rbuf != NULL ? sftp_read(f, rbuf, k) :
+	    sftp_write(f, wbuf, k)) < 0)
+		r = sf_fail(s);
 	SF_UNLOCK(s);
 	return r;
 }
 
 static ssize_t
+sf_pread(struct svc *s, int h, void *buf, size_t n, uint64_t off)
+{
+	return sf_io(s, h, buf, NULL, n, off);
+}
+
+static ssize_t
 sf_pwrite(struct svc *s, int h, const void *buf, size_t n, uint64_t off)
 {
-	sftp_file f;
-	ssize_t r;
-
-	SF_LOCK(s);
-	if ((f = sf_file(s, h)) == NULL) {
-		r = -EBADF;
-	} else if (sftp_seek64(f, off) < 0) {
-		r = sf_err(s);
-	} else {
-		r = sftp_write(f, buf, n > 65536 ? 65536 : n);
-		if (r < 0) {
-			r = sf_fail(s);
-		}
-	}
-	SF_UNLOCK(s);
-	return r;
+	return sf_io(s, h, NULL, buf, n, off);
 }
 
 static int
