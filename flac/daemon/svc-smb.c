@@ -528,46 +528,40 @@ smb_file(struct svc *s, int h)
 	return c->ctx != NULL && h >= 0 && h < SMB_HANDLES ? c->files[h] : NULL;
 }
 
+/* One read or write at off: lseek, then the transfer. */
 static ssize_t
-smb_pread(struct svc *s, int h, void *buf, size_t n, uint64_t off)
+smb_io(struct svc *s, int h, void *rbuf, const void *wbuf, size_t n,
+    uint64_t off)
 {
 	struct smb *c = s->priv;
+	size_t k = n > SMB_IO_MAX ? SMB_IO_MAX : n;
 	SMBCFILE *f;
 	ssize_t r;
 
 	smb_lock(s);
-	if ((f = smb_file(s, h)) == NULL) {
+	if ((f = smb_file(s, h)) == NULL)
 		r = c->ctx == NULL ? -ENOTCONN : -EBADF;
-	} else if (smbc_getFunctionLseek(c->ctx)(c->ctx, f, (off_t)off,
-	    SEEK_SET) < 0) {
+	else if (smbc_getFunctionLseek(c->ctx)(c->ctx, f, (off_t)off,
+	    SEEK_SET) < 0)
 		r = smb_err(s, errno);
-	} else if ((r = smbc_getFunctionRead(c->ctx)(c->ctx, f, buf,
-	    n > SMB_IO_MAX ? SMB_IO_MAX : n)) < 0) {
+	else if ((r = rbuf != NULL ?
+	    smbc_getFunctionRead(c->ctx)(c->ctx, f, rbuf, k) :
+	    smbc_getFunctionWrite(c->ctx)(c->ctx, f, wbuf, k)) < 0)
 		r = smb_err(s, errno);
-	}
 	smb_unlock(s);
 	return r;
 }
 
 static ssize_t
+smb_pread(struct svc *s, int h, void *buf, size_t n, uint64_t off)
+{
+	return smb_io(s, h, buf, NULL, n, off);
+}
+
+static ssize_t
 smb_pwrite(struct svc *s, int h, const void *buf, size_t n, uint64_t off)
 {
-	struct smb *c = s->priv;
-	SMBCFILE *f;
-	ssize_t r;
-
-	smb_lock(s);
-	if ((f = smb_file(s, h)) == NULL) {
-		r = c->ctx == NULL ? -ENOTCONN : -EBADF;
-	} else if (smbc_getFunctionLseek(c->ctx)(c->ctx, f, (off_t)off,
-	    SEEK_SET) < 0) {
-		r = smb_err(s, errno);
-	} else if ((r = smbc_getFunctionWrite(c->ctx)(c->ctx, f, buf,
-	    n > SMB_IO_MAX ? SMB_IO_MAX : n)) < 0) {
-		r = smb_err(s, errno);
-	}
-	smb_unlock(s);
-	return r;
+	return smb_io(s, h, NULL, buf, n, off);
 }
 
 /* libsmbclient has no flush call: a write is on the server once answered
