@@ -6,7 +6,8 @@
 #   - pull on open: a 1 MiB file and a nested one, byte-exact
 #   - push on close: cp and a shell redirection reach the server
 #   - the link down: FAIL fails the open (ENOTCONN), IGNORE goes on with
-#     the primary (the offline cache); back up: the next push arrives
+#     the primary (the offline cache of 5.1.5), its push waits in flacd's
+#     journal; back up: the journalled push and the next one arrive
 #   - a server whose host key is not the known one is refused (logged),
 #     and nothing is pulled from it
 set -u
@@ -82,7 +83,16 @@ run "$T/o4" ignore -- sh -c 'cat /data/docs/note; echo offline >/data/docs/offli
 grep -q 'nested on the server' "$T/o4" && grep -q '^rc=0' "$T/o4" ||
 	fail "IGNORE (the offline cache) should read the primary's copy: $(cat "$T/o4")"
 [ "$(cat "$P/docs/offline" 2>/dev/null)" = offline ] || fail "offline write"
+[ -e "$R/docs/offline" ] && fail "the offline file reached the server while the link was down"
+t0=$(lib_now_ms)
 link_up lap
+for _ in $(seq 1 100); do
+	[ "$(cat "$R/docs/offline" 2>/dev/null)" = offline ] && break
+	sleep 0.1
+done
+[ "$(cat "$R/docs/offline" 2>/dev/null)" = offline ] ||
+	fail "the push made offline (journal) did not reach the server after the link returned"
+lib_note "ok: the offline push arrived $(($(lib_now_ms) - t0)) ms after the link returned"
 run "$T/o5" fail -- sh -c "cat /data/docs/note; echo after >/data/after"
 grep -q 'changed on the server' "$T/o5" || fail "after the link returned: $(cat "$T/o5")"
 [ "$(cat "$R/after" 2>/dev/null)" = after ] || fail "push after the link returned"
