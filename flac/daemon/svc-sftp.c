@@ -13,10 +13,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +118,7 @@ sf_connect(struct sf *c, struct svc *s)
 {
 	char kh[1024];
 	long timeout = SF_TIMEOUT_S;
+	unsigned utimeout;
 	int r;
 
 	c->last_try_ms = svc_now_ms();
@@ -133,6 +137,18 @@ sf_connect(struct sf *c, struct svc *s)
 		sf_drop(c);
 		return -EHOSTUNREACH;
 	}
+	/*
+	 * libssh waits for an SFTP reply without a bound: on a link that
+	 * died under a connected session (the laptop renumbered, the server
+	 * gone) every call would hang until TCP gives up, minutes later.
+	 * Unacknowledged data for SF_TIMEOUT_S ends the connection instead,
+	 * and the call fails with ENOTCONN (FAIL) or goes on (IGNORE).
+	 */
+	utimeout = SF_TIMEOUT_S * 1000;
+	if (setsockopt(ssh_get_fd(c->ssh), IPPROTO_TCP, TCP_USER_TIMEOUT,
+	    &utimeout, sizeof utimeout) < 0)
+		log_debug("%s: %s: TCP_USER_TIMEOUT: %s", s->where, s->text,
+		    strerror(errno));
 	r = ssh_session_is_known_server(c->ssh);
 	if (r != SSH_KNOWN_HOSTS_OK) {
 		log_warn("%s: %s: the server's host key is %s in %s: refused",
