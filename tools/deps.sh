@@ -21,6 +21,8 @@ pkgs=(
 	libsmbclient-dev samba smbclient
 	# the FUSE union flac's overlay is compared with (make bench)
 	mergerfs
+	# the FUSE sftp file system flac's reopen is compared with
+	sshfs
 	# X11: displays, programs to move, and the libraries guievict uses
 	xvfb xterm x11-apps x11-utils xdotool fontconfig xfonts-base
 	xfonts-75dpi xfonts-100dpi fonts-dejavu-core
