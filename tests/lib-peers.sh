@@ -11,6 +11,11 @@
 #   peer_redis HOST PORT     redis-server, no persistence
 #   peer_nginx HOST PORT     nginx serving $T/www (index.html and a 4 MiB
 #                            random file big.bin)
+#   peer_smbd HOST SHARE DIR Samba's smbd on port 445 sharing DIR as SHARE
+#                            to root with a fresh password, nothing of the
+#                            system's Samba used (its conf, passdb and
+#                            state in $T/smbd-HOST); the credentials file
+#                            for flacd (0600) is $T/smbd-HOST/cred
 
 peer_sshd() {
 	local host=$1 port=$2 dir=$T/sshd-$1-$2 pid
@@ -79,4 +84,57 @@ peer_nginx() {
 	pid=$LIB_BG_PID
 	wait_listen "$host" "$port" 5 || { echo "FAIL: nginx did not start" >&2; return 1; }
 	echo "$pid"
+}
+
+peer_smbd() {
+	local host=$1 share=$2 path=$3 d=$T/smbd-$1 pw
+	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" \
+	    "$d/ncalrpc" "$d/bind-dns"
+	chmod 700 "$d/private"
+	cat >"$d/smb.conf" <<-CONF
+	[global]
+		server role = standalone server
+		workgroup = EVICTTEST
+		netbios name = EVICTPEER
+		disable netbios = yes
+		smb ports = 445
+		server min protocol = SMB2
+		private dir = $d/private
+		lock directory = $d/lock
+		state directory = $d/state
+		cache directory = $d/cache
+		pid directory = $d/pid
+		ncalrpc dir = $d/ncalrpc
+		binddns dir = $d/bind-dns
+		passdb backend = tdbsam:$d/private/passdb.tdb
+		log file = $d/log.smbd
+		log level = 1
+		map to guest = Never
+		load printers = no
+		printing = bsd
+		printcap name = /dev/null
+		disable spoolss = yes
+		usershare max shares = 0
+	[$share]
+		path = $path
+		read only = no
+		valid users = root
+		create mask = 0644
+	CONF
+	pw=evict-$RANDOM-$RANDOM-$RANDOM
+	printf '%s\n%s\n' "$pw" "$pw" | smbpasswd -c "$d/smb.conf" -a -s root \
+	    >"$d/smbpasswd.out" 2>&1 || {
+		echo "FAIL: smbpasswd: $(cat "$d/smbpasswd.out")" >&2
+		return 1
+	}
+	(umask 077 && printf 'username = root\npassword = %s\ndomain = EVICTTEST\n' \
+	    "$pw" >"$d/cred")
+	# its own process group (setsid): smbd signals its group when it ends
+	host_bg "$host" "$d/smbd.log" setsid /usr/sbin/smbd --foreground \
+	    --no-process-group -l "$d" -s "$d/smb.conf" >/dev/null || return 1
+	wait_listen "$host" 445 10 || {
+		echo "FAIL: smbd did not start: $(tail -3 "$d/smbd.log" "$d/log.smbd" 2>/dev/null)" >&2
+		return 1
+	}
+	echo "$LIB_BG_PID"
 }

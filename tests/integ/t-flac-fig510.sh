@@ -33,10 +33,10 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 . tests/lib.sh
+. tests/lib-peers.sh
 lib_init flac-fig510
 need_root
-SMBD=/usr/sbin/smbd
-[ -x "$SMBD" ] || skip "no $SMBD (apt-get install samba)"
+[ -x /usr/sbin/smbd ] || skip "no /usr/sbin/smbd (apt-get install samba)"
 need_cmd smbpasswd /usr/bin/unshare
 FLAC=$PWD/$O/bin/flac
 FLACD=$PWD/$O/bin/flacd
@@ -89,51 +89,10 @@ host_bg office "$T/rpcd-office.log" "$RPCD" -F --root "$T/office" --key "$K" \
 wait_listen home 7410 10 || fail "flac-rpcd on home: $(cat "$T/rpcd-home.log")"
 wait_listen office 7410 10 || fail "flac-rpcd on office: $(cat "$T/rpcd-office.log")"
 
-S=$T/samba
-mkdir -p "$S/private" "$S/lock" "$S/state" "$S/cache" "$S/pid" "$S/ncalrpc" "$S/bind-dns"
-chmod 700 "$S/private"
-cat >"$T/smb.conf" <<EOF
-[global]
-	server role = standalone server
-	workgroup = EVICTTEST
-	netbios name = HOME
-	disable netbios = yes
-	smb ports = 445
-	server min protocol = SMB2
-	private dir = $S/private
-	lock directory = $S/lock
-	state directory = $S/state
-	cache directory = $S/cache
-	pid directory = $S/pid
-	ncalrpc dir = $S/ncalrpc
-	binddns dir = $S/bind-dns
-	passdb backend = tdbsam:$S/private/passdb.tdb
-	log file = $S/log.smbd
-	log level = 1
-	map to guest = Never
-	load printers = no
-	printing = bsd
-	printcap name = /dev/null
-	disable spoolss = yes
-	usershare max shares = 0
-[root]
-	path = $T/home
-	read only = no
-	valid users = root
-	create mask = 0644
-EOF
-PW=flac-$RANDOM-$RANDOM
-printf '%s\n%s\n' "$PW" "$PW" | smbpasswd -c "$T/smb.conf" -a -s root >"$T/smbpasswd.out" 2>&1 ||
-	fail "smbpasswd: $(cat "$T/smbpasswd.out")"
-host_bg home "$T/smbd.out" setsid "$SMBD" --foreground --no-process-group \
-    -l "$S" -s "$T/smb.conf" >/dev/null
-wait_listen home 445 10 || fail "smbd does not listen: $(tail -5 "$T/smbd.out")"
+peer_smbd home root "$T/home" >/dev/null || fail "smbd did not start"
 # smb for the home network only
 hexec home iptables -w 5 -A INPUT -p tcp --dport 445 ! -s "$HOMENET" \
     -j REJECT --reject-with tcp-reset || fail "iptables on home"
-umask 077
-printf 'username = root\npassword = %s\ndomain = EVICTTEST\n' "$PW" >"$T/cred"
-umask 022
 
 # ---- Figure 5.10, adapted ---------------------------------------------------------
 cat >"$T/fig510.flac" <<EOF
@@ -190,7 +149,7 @@ lib_note "ok: the specification checks; home, office and laptop cases explained"
 # ---- flacd and the program on the laptop ------------------------------------------
 export FLACD_SOCKET=$T/flacd.sock
 host_bg laptop "$T/flacd.log" env FLACD_SOCKET="$FLACD_SOCKET" \
-    FLAC_RPC_KEY="$K" FLAC_SMB_CREDENTIALS="$T/cred" HOME="$T" \
+    FLAC_RPC_KEY="$K" FLAC_SMB_CREDENTIALS="$T/smbd-home/cred" HOME="$T" \
     "$FLACD" -F -s "$FLACD_SOCKET" -v >/dev/null
 for _ in $(seq 1 50); do [ -S "$FLACD_SOCKET" ] && break; sleep 0.1; done
 [ -S "$FLACD_SOCKET" ] || fail "flacd does not listen: $(cat "$T/flacd.log")"
