@@ -26,9 +26,11 @@
 #                 the phase's own edits go straight through
 # Afterwards every file on home's and office's trees is checked by SHA-256
 # against what the program wrote (and the two edited text files line by
-# line).  The figure's "home" and "office" locations need a direct rpc()
-# layer (OFFICE-FROM-HOME), which answers EREMOTE today: they are checked
-# with `flac explain` only, and the program runs on the laptop only.
+# line).  Then a program at the office (its case: home's tree through
+# transfer(OCACHE, rpc(home), pushpull, BLOCK, BLOCK), the office's own
+# local) makes an edit of each and copies a file to home.  The figure's
+# "home" location needs a direct rpc() layer (OFFICE-FROM-HOME), which
+# answers EREMOTE today: it is checked with `flac explain` only.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
@@ -290,4 +292,24 @@ done
 edits_arrived || fail "the edited files on the servers: $(diff "$T/want-notes" "$T/home/docs/notes.txt"; diff "$T/want-report" "$T/office/src/report.txt")"
 n=$(find "$FLACD_SOCKET.journal" -name '*.push' 2>/dev/null | wc -l)
 [ "$n" = 0 ] || fail "$n pushes left in the journal"
-pass "figure 5.10 on the laptop: at home (smb), elsewhere (rpc), disconnected (journal), reconnected: every file on home and office byte-exact"
+
+# the same edits made at the office (its case has no direct remote layer:
+# home's tree through a transfer, BLOCK, from its cache; its own local)
+host_bg office "$T/flacd-office.log" env FLACD_SOCKET="$T/flacd-office.sock" \
+    FLAC_RPC_KEY="$K" HOME="$T" "$FLACD" -F -s "$T/flacd-office.sock" -v >/dev/null
+for _ in $(seq 1 50); do [ -S "$T/flacd-office.sock" ] && break; sleep 0.1; done
+hexec office env FLACD_SOCKET="$T/flacd-office.sock" timeout 60 "$FLAC" \
+    -f "$T/fig510.flac" -d -- sh -c "echo 'office: edited at the office' >>/n/home/docs/notes.txt &&
+	echo 'office: edited at the office' >>/u/office/src/report.txt &&
+	cp $T/ctl/home.bin /n/home/docs/office.bin && sha256sum /n/home/docs/big" \
+    >"$T/office.out" 2>&1 || fail "at the office: $(cat "$T/office.out"; tail -3 "$T/flacd-office.log")"
+echo "office: edited at the office" >>"$T/want-notes"
+echo "office: edited at the office" >>"$T/want-report"
+edits_arrived || fail "the office's edits: $(diff "$T/want-notes" "$T/home/docs/notes.txt"; diff "$T/want-report" "$T/office/src/report.txt")"
+[ "$(sha "$T/home/docs/office.bin")" = "$(sha "$T/ctl/home.bin")" ] ||
+	fail "the office's copy did not reach home"
+[ "$(sha "$T/ocache/home/docs/notes.txt")" = "$(sha "$T/want-notes")" ] ||
+	fail "the office's cache of home's notes differs"
+grep -q "$(sha "$T/home/docs/big")" "$T/office.out" || fail "at the office, home's big file: $(cat "$T/office.out")"
+lib_note "ok: at the office: home through its cache (transfer, BLOCK), the office tree local"
+pass "figure 5.10: the laptop at home (smb), elsewhere (rpc), disconnected (journal), reconnected, then the office: every file on home and office byte-exact"
