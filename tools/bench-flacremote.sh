@@ -16,8 +16,9 @@
 # Each timing is the median of BENCH_ROUNDS (default 5).  BENCH_MB (128)
 # sizes the read.  The table goes to $O/bench-flacremote.md and
 # docs/BENCHMARKS.md (section flacremote-bench).  A section is a function
-# sec_NAME that appends rows to $T/rows-NAME; the "find and grep -r over
-# rpc against sshfs" comparison slots in as one more (see SECTIONS).
+# sec_NAME that measures and appends table rows to $T/rows-NAME, and
+# doc_NAME that prints its text and table; the "find and grep -r over rpc
+# against sshfs" comparison slots in as one more (see SECTIONS).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
@@ -30,6 +31,7 @@ need_cmd strace ping /usr/sbin/sshd
 ROUNDS=${BENCH_ROUNDS:-5}
 MB=${BENCH_MB:-128}
 NOPS=${BENCH_OPS:-200}
+RAN=()
 FLAC=$PWD/$O/bin/flac
 FLACD=$PWD/$O/bin/flacd
 RPCD=$PWD/$O/bin/flac-rpcd
@@ -169,26 +171,14 @@ sec_read() {
 	done
 }
 
-SECTIONS=(metadata read)
-for sec in "${SECTIONS[@]}"; do
-	: >"$T/rows-$sec"
-	"sec_$sec"
-done
-
-out=$O/bench-flacremote.md
-{
-	echo "### flac's remote services"
-	echo
-	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, kernel $(uname -r), by"
-	echo "\`tools/bench-flacremote.sh\` (BENCH_ROUNDS=$ROUNDS, BENCH_MB=$MB, medians): flac-rpcd"
-	echo "and OpenSSH's sftp-server on one test host, flacd and the program on"
-	echo "another (veth through a router namespace, unshaped), a transfer"
-	echo "(cache, SERVICE, pull, FAIL, NONE) at /data.  An open of a file the"
-	echo "cache has asks flacd whether the service's copy is newer (one stat on"
-	echo "the service).  \"flacd requests\" is the runtime's poll(2) calls per"
-	echo "open (strace -c, a separate run); \"link requests\" the TCP segments"
-	echo "carrying data from the laptop to the service's port per open (an"
-	echo "iptables counter on the router).  \"native\" opens the cache's copy."
+# doc_NAME: the section's text and table, from $T/rows-NAME
+doc_metadata() {
+	echo "An open of a file the cache has asks flacd whether the service's copy"
+	echo "is newer (one stat on the service).  \"flacd requests\" is the"
+	echo "runtime's poll(2) calls per open (strace -c, a separate run); \"link"
+	echo "requests\" the TCP segments carrying data from the laptop to the"
+	echo "service's port per open (an iptables counter on the router).  \"native\""
+	echo "opens the cache's copy."
 	echo
 	echo "| operation | time | / RTT | flacd requests | link requests | RTT (ping) | native |"
 	echo "|---|---|---|---|---|---|---|"
@@ -199,7 +189,8 @@ out=$O/bench-flacremote.md
 	echo "request (STAT: the service's isavailable answers from the session's"
 	echo "state); rpc's is two, since its isavailable sends a PING before the"
 	echo "STAT (flac/daemon/svc-rpc.c, rpc_isavailable)."
-	echo
+}
+doc_read() {
 	echo "A file pulled once is a real file of the cache: read under flac, it"
 	echo "reads at the speed of the same file read natively (ratio native /"
 	echo "flac; 1.00 is free).  The last column is the pull itself, on the"
@@ -208,6 +199,33 @@ out=$O/bench-flacremote.md
 	echo "| read | native | flac | ratio | pull |"
 	echo "|---|---|---|---|---|"
 	cat "$T/rows-read"
+}
+
+# The sections, in order; BENCH_SECTIONS="read" runs only those.  One more
+# (find and grep -r over rpc against sshfs) is a sec_NAME and a doc_NAME.
+SECTIONS=(metadata read)
+for sec in "${SECTIONS[@]}"; do
+	if [ -n "${BENCH_SECTIONS:-}" ] && ! echo " $BENCH_SECTIONS " | grep -q " $sec "; then
+		continue
+	fi
+	: >"$T/rows-$sec"
+	"sec_$sec"
+	RAN+=("$sec")
+done
+
+out=$O/bench-flacremote.md
+{
+	echo "### flac's remote services"
+	echo
+	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, kernel $(uname -r), by"
+	echo "\`tools/bench-flacremote.sh\` (BENCH_ROUNDS=$ROUNDS, BENCH_MB=$MB, medians): flac-rpcd"
+	echo "and OpenSSH's sftp-server on one test host, flacd and the program on"
+	echo "another (veth through a router namespace, unshaped), a transfer"
+	echo "(cache, SERVICE, pull, FAIL, NONE) at /data."
+	for sec in "${RAN[@]}"; do
+		echo
+		"doc_$sec"
+	done
 } >"$out"
 bench_section flacremote-bench "$out"
 cat "$out"
