@@ -6,7 +6,7 @@
 # the kernel read ahead; SHA-256 of all it read), then opens the file anew
 # and reads from it (that open timed).  Moves, each with a fresh mount or
 # name space:
-#   link     lap's link down for 5 s, then up
+#   link     lap's link down for 6 s (twice the keepalive bound), then up
 #   lapaddr  lap renumbered (addr_change: the laptop on another network)
 #   srvaddr  srv renumbered (the server moved; its old address is gone)
 # The program runs
@@ -140,7 +140,7 @@ one() {
 	case $fault in
 	link)
 		link_down lap
-		lib_sleep 5
+		lib_sleep 6
 		link_up lap
 		;;
 	lapaddr)
