@@ -185,10 +185,10 @@ doc_metadata() {
 	cat "$T/rows-metadata"
 	echo
 	echo "One request to flacd per open (the .01 is the runtime's hello and"
-	echo "session load, once per process).  Over the link, sftp's check is one"
-	echo "request (STAT: the service's isavailable answers from the session's"
-	echo "state); rpc's is two, since its isavailable sends a PING before the"
-	echo "STAT (flac/daemon/svc-rpc.c, rpc_isavailable)."
+	echo "session load, once per process).  Over the link, each check is one"
+	echo "request, the STAT: both services' isavailable answer from the"
+	echo "connection they hold (a link that died under it makes the STAT fail"
+	echo "with ENOTCONN and the transfer asks again, flac/daemon/xfer.c)."
 }
 doc_read() {
 	echo "A file pulled once is a real file of the cache: read under flac, it"

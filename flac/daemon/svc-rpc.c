@@ -355,10 +355,21 @@ rpc_isavailable(struct svc *s, const char *root)
 	struct rpcc *c = s->priv;
 	struct rpc_result res;
 	struct rpc_req q;
+	int connected;
 
 	(void)root;
 	if (c->keylen == 0)
 		return 0;
+	/*
+	 * Connected is available: the operation that follows finds out if the
+	 * link went away (and the transfer asks again), so a metadata call
+	 * costs one round trip, not a PING and the call.
+	 */
+	pthread_mutex_lock(&c->mu);
+	connected = c->fd >= 0;
+	pthread_mutex_unlock(&c->mu);
+	if (connected)
+		return 1;
 	(void)rpcc_req(s, &q, RPC_PING, NULL, NULL);
 	return rpcc_do(s, &q, RPC_R_NONE, &res, NULL, 0) == 0 ? 1 : 0;
 }

@@ -189,7 +189,17 @@ xfer_pull(struct svc *pri, const char *ppath, struct svc *sec,
 
 	if ((r = xfer_reach(sec, spath, vpath, mod, w, "pull")) <= 0)
 		return r;
-	if ((r = sec->ops->stat(sec, spath, &ss)) < 0)
+	/*
+	 * A service answers "available" from a connection it holds; if the
+	 * link died under it, the stat says ENOTCONN and the connection is
+	 * gone: ask again, so that mod decides (IGNORE goes on, BLOCK waits).
+	 */
+	if ((r = sec->ops->stat(sec, spath, &ss)) == -ENOTCONN) {
+		if ((r = xfer_reach(sec, spath, vpath, mod, w, "pull")) <= 0)
+			return r;
+		r = sec->ops->stat(sec, spath, &ss);
+	}
+	if (r < 0)
 		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 	if (!S_ISREG(ss.st_mode))
 		return 0;
